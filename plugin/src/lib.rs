@@ -1,0 +1,22 @@
+//! The lever-namely component: turns a hired Lever candidate into a Namely
+//! profile, and (inside a WASI 0.2 host) syncs it over `wasi:http`.
+//!
+//! The mapping is a pure core ([`bundle`] and [`mapping`]) that builds and
+//! tests natively; [`component`] wraps it in the exports of the WIT world in
+//! `wit/`, and is only compiled for `wasm32`.
+
+pub mod bindings;
+pub mod bundle;
+pub mod mapping;
+
+pub mod sync;
+
+#[cfg(target_arch = "wasm32")]
+mod component;
+
+/// The WIT contract's data types (`lever-namely:plugin/types`), which the
+/// core uses directly so that native tests see exactly what platforms see.
+pub use bindings::lever_namely::plugin::types;
+
+/// The version of the WIT package this build implements.
+pub const CONTRACT_VERSION: &str = "0.1.0";
