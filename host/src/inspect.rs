@@ -1,0 +1,33 @@
+//! What a component is: its contract, imports and exports.
+
+use crate::imports;
+use crate::runtime::Plugin;
+
+/// A description of the component, for `lever-namely inspect`.
+#[derive(Debug, serde::Serialize)]
+pub struct Description {
+    /// The WIT world the host loads it as.
+    pub world: String,
+    /// The contract version, read from the component's exports.
+    pub contract_version: Option<String>,
+    pub size_bytes: usize,
+    pub imports: Vec<String>,
+    pub exports: Vec<String>,
+}
+
+/// Describe a loaded component.
+pub fn describe(plugin: &Plugin, size_bytes: usize) -> Description {
+    let exports = imports::exports(plugin.engine(), plugin.component());
+    let contract_version = exports
+        .iter()
+        .find(|e| e.starts_with("lever-namely:plugin/mapping@"))
+        .and_then(|e| e.split('@').nth(1))
+        .map(str::to_string);
+    Description {
+        world: "lever-namely:plugin/plugin".into(),
+        contract_version,
+        size_bytes,
+        imports: imports::list(plugin.engine(), plugin.component()),
+        exports,
+    }
+}

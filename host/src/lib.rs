@@ -1,0 +1,16 @@
+//! The reference host for the lever-namely component.
+//!
+//! It loads the component (the embedded build, or any file that speaks the
+//! `lever-namely:plugin` 0.1 contract), gives it only outgoing HTTP through an
+//! allowlist and its settings through `wasi:config/store`, and bounds its CPU
+//! time and memory. The `lever-namely` binary is a thin CLI over this library.
+
+pub mod bindings;
+pub mod config;
+pub mod egress;
+pub mod imports;
+pub mod inspect;
+pub mod mapping;
+pub mod runtime;
+
+pub use runtime::{Limits, Plugin, EMBEDDED_PLUGIN};

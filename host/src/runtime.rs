@@ -1,0 +1,202 @@
+//! Loading and running the component: one engine, one compiled component,
+//! and a fresh, bounded store for every call.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::bindings::PluginPre;
+use crate::egress::{Allowlist, EgressHooks};
+use crate::imports;
+
+/// The component built from `plugin/` with this host.
+pub const EMBEDDED_PLUGIN: &[u8] = include_bytes!(env!("LEVER_NAMELY_PLUGIN_WASM_PATH"));
+
+/// How often the engine's epoch advances; CPU deadlines are counted in these.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Bounds on one invocation of the component.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Guest CPU time per call, enforced by epoch interruption.
+    pub cpu: Duration,
+    /// Linear memory the guest may grow to.
+    pub memory_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { cpu: Duration::from_secs(10), memory_bytes: 256 * 1024 * 1024 }
+    }
+}
+
+/// Everything one invocation's store holds.
+pub struct Invocation {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: EgressHooks,
+    table: ResourceTable,
+    config: WasiConfigVariables,
+    limits: StoreLimits,
+}
+
+impl WasiView for Invocation {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for Invocation {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
+    }
+}
+
+/// A compiled, linked component, ready to instantiate many times.
+#[derive(Clone)]
+pub struct Plugin {
+    engine: Engine,
+    pre: PluginPre<Invocation>,
+    component: Component,
+    limits: Limits,
+    _ticker: Arc<EpochTicker>,
+}
+
+impl Plugin {
+    /// The embedded component.
+    pub fn embedded() -> anyhow::Result<Self> {
+        Self::from_bytes(EMBEDDED_PLUGIN)
+    }
+
+    /// A component from a file (`--plugin FILE`).
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let bytes = std::fs::read(path).with_context(|| format!("could not read the plugin {}", path.display()))?;
+        Self::from_bytes(&bytes).with_context(|| format!("could not load the plugin {}", path.display()))
+    }
+
+    /// A component from its bytes.
+    pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<Self> {
+        let engine = engine()?;
+        let component = Component::from_binary(&engine, bytes).map_err(anyhow::Error::from).context("this is not a WebAssembly component")?;
+        imports::check(&engine, &component)?;
+        let mut linker = Linker::<Invocation>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        wasmtime_wasi_config::add_to_linker(&mut linker, |s: &mut Invocation| WasiConfig::from(&s.config))?;
+        let pre = PluginPre::new(linker.instantiate_pre(&component)?)
+            .map_err(anyhow::Error::from)
+            .context("the component does not export the lever-namely:plugin 0.1 interfaces")?;
+        let ticker = Arc::new(EpochTicker::start(&engine));
+        Ok(Self { engine, pre, component, limits: Limits::default(), _ticker: ticker })
+    }
+
+    /// The engine the component was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The compiled component.
+    pub fn component(&self) -> &Component {
+        &self.component
+    }
+
+    /// The per-call limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Change the per-call limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// A fresh store and instance, with the given settings visible through
+    /// `wasi:config/store` and the given outbound allowlist.
+    pub async fn instantiate(
+        &self,
+        settings: impl IntoIterator<Item = (String, String)>,
+        allowlist: Allowlist,
+    ) -> anyhow::Result<(Store<Invocation>, crate::bindings::Plugin)> {
+        // No environment, arguments, files or sockets: the builder denies by default.
+        let wasi = WasiCtx::builder().build();
+        let state = Invocation {
+            wasi,
+            http: WasiHttpCtx::new(),
+            hooks: EgressHooks::new(allowlist),
+            table: ResourceTable::new(),
+            config: settings.into_iter().collect(),
+            limits: StoreLimitsBuilder::new().memory_size(self.limits.memory_bytes).instances(8).tables(16).memories(4).build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        let ticks = (self.limits.cpu.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        let instance = self.pre.instantiate_async(&mut store).await?;
+        Ok((store, instance))
+    }
+}
+
+fn engine() -> anyhow::Result<Engine> {
+    let mut config = wasmtime::Config::new();
+    config.epoch_interruption(true);
+    // Compiled components are cached on disk (keyed by content, engine and
+    // settings), so a one-shot CLI does not pay for compilation every run.
+    if let Ok(cache) = wasmtime::Cache::from_file(None) {
+        config.cache(Some(cache));
+    }
+    Engine::new(&config).map_err(|e| anyhow::anyhow!("could not start the wasm engine: {e}"))
+}
+
+/// Advances the engine's epoch so that CPU deadlines fire.
+struct EpochTicker {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl EpochTicker {
+    fn start(engine: &Engine) -> Self {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (engine, flag) = (engine.weak(), stop.clone());
+        std::thread::Builder::new()
+            .name("epoch-ticker".into())
+            .spawn(move || {
+                while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    match engine.upgrade() {
+                        Some(e) => e.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .expect("could not start the epoch ticker thread");
+        Self { stop }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Turn a guest trap into advice: which limit was hit, if any.
+pub fn explain_trap(e: wasmtime::Error, limits: &Limits) -> anyhow::Error {
+    let text = format!("{e:?}");
+    if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
+        if *trap == wasmtime::Trap::Interrupt {
+            return anyhow::anyhow!("the component ran past its CPU limit of {:?} and was stopped", limits.cpu);
+        }
+    }
+    if text.contains("memory") && text.contains("limit") {
+        return anyhow::anyhow!("the component went past its memory limit of {} MiB", limits.memory_bytes / (1024 * 1024));
+    }
+    anyhow::anyhow!("the component failed: {text}")
+}

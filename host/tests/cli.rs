@@ -1,0 +1,130 @@
+//! The `lever-namely` command line, run as a user runs it.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lever-namely"))
+}
+
+fn bundle(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/bundles").join(format!("{name}.json"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("lever-namely runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn map_prints_one_json_object_with_the_request_and_warnings() {
+    let o = run(&["map", "--bundle", bundle("warnings").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("stdout is one JSON object");
+    let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(keys, ["record_type", "namely_request", "warnings"]);
+    assert_eq!(v["record_type"], "hris");
+    assert_eq!(v["namely_request"]["profiles"][0]["last_name"], "van Beethoven");
+    let w = &v["warnings"][0];
+    assert!(w["code"].is_string() && w["field"].is_string() && w["message"].is_string());
+}
+
+#[test]
+fn flags_override_the_config_file() {
+    let dir = std::env::temp_dir().join(format!("lever-namely-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "record_type = \"hris\"\ntimezone = \"Asia/Tokyo\"\n").unwrap();
+    let b = bundle("recorded-hired");
+    let o = run(&["map", "--bundle", b.to_str().unwrap(), "--config", config.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["namely_request"]["profiles"][0]["start_date"], "2026-08-01");
+    let o = run(&["map", "--bundle", b.to_str().unwrap(), "--config", config.to_str().unwrap(),
+        "--record-type", "onboarding", "--timezone", "America/Los_Angeles"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["record_type"], "onboarding");
+    assert_eq!(v["namely_request"]["profiles"][0]["user_status"], "pending");
+    assert_eq!(v["namely_request"]["profiles"][0]["start_date"], "2026-07-31");
+}
+
+#[test]
+fn missing_fields_exit_non_zero_naming_each_field_and_where_it_was_looked_for() {
+    let o = run(&["map", "--bundle", bundle("missing-fields").to_str().unwrap(), "--record-type", "onboarding"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty(), "no partial profile is printed");
+    let e = stderr(&o);
+    for needle in ["last_name", "email", "personal_email", "Cher", "cher-at-example.com", "Namely Form"] {
+        assert!(e.contains(needle), "{needle} missing from: {e}");
+    }
+}
+
+#[test]
+fn a_candidate_not_hired_is_not_an_error_but_has_its_own_status() {
+    let o = run(&["map", "--bundle", bundle("recorded-not-hired").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["outcome"], "not-hired");
+}
+
+#[test]
+fn bad_settings_and_files_are_explained() {
+    let b = bundle("full-hire");
+    let o = run(&["map", "--bundle", b.to_str().unwrap(), "--timezone", "Mars/Olympus"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("Mars/Olympus") && stderr(&o).contains("timezone"), "{}", stderr(&o));
+
+    let o = run(&["map", "--bundle", "/nonexistent/bundle.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/nonexistent/bundle.json"), "{}", stderr(&o));
+
+    let o = run(&["map", "--bundle", b.to_str().unwrap(), "--record-type", "payroll"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("payroll"));
+}
+
+#[test]
+fn bundles_can_come_on_standard_input() {
+    use std::io::Write as _;
+    let mut child = bin().args(["map", "--bundle", "-"]).stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"[1, 2").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not valid JSON"), "{}", stderr(&o));
+}
+
+#[test]
+fn help_explains_every_flag_with_an_example() {
+    let o = run(&["map", "--help"]);
+    let h = stdout(&o);
+    for needle in ["--bundle", "--record-type", "--timezone", "--config", "--plugin", "Example", "lever-namely map --bundle"] {
+        assert!(h.contains(needle), "{needle} missing from map --help");
+    }
+    assert!(stdout(&run(&["inspect", "--help"])).contains("Example"));
+}
+
+#[test]
+fn inspect_prints_the_world_version_and_imports() {
+    let o = run(&["inspect"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["world"], "lever-namely:plugin/plugin");
+    assert_eq!(v["contract_version"], "0.1.0");
+    assert!(v["imports"].as_array().unwrap().iter().all(|i| i.as_str().unwrap().contains('@')));
+}
+
+#[test]
+fn a_plugin_file_that_is_not_a_component_is_refused_clearly() {
+    let path = std::env::temp_dir().join(format!("not-a-component-{}.wasm", std::process::id()));
+    std::fs::write(&path, b"\0asm\x01\0\0\0").unwrap();
+    let o = run(&["--plugin", path.to_str().unwrap(), "inspect"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not a WebAssembly component"), "{}", stderr(&o));
+}
