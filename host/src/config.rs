@@ -25,6 +25,8 @@ pub struct Config {
     pub sandbox: SandboxSettings,
     #[serde(default)]
     pub mapping: MappingSettings,
+    #[serde(default)]
+    pub sync: SyncSettings,
 }
 
 /// `record_type` as written in the file.
@@ -95,7 +97,122 @@ pub struct MappingSettings {
     pub failure_notes: bool,
 }
 
+/// `[sync]`: timing of the component's HTTP calls.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncSettings {
+    /// Per-wait HTTP timeout (connect, first byte, between bytes), milliseconds.
+    pub http_timeout_ms: u64,
+    /// Attempts per read before giving up.
+    pub max_attempts: u32,
+    /// First backoff delay, milliseconds; it doubles per attempt.
+    pub retry_base_delay_ms: u64,
+    /// The longest single wait, milliseconds.
+    pub retry_max_delay_ms: u64,
+    /// The whole sync's deadline, seconds.
+    pub deadline_secs: u64,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self { http_timeout_ms: 30_000, max_attempts: 5, retry_base_delay_ms: 500, retry_max_delay_ms: 60_000, deadline_secs: 600 }
+    }
+}
+
+/// Where the component talks to, checked: the API roots and the names of the
+/// environment variables holding the credentials.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    pub lever_base: String,
+    pub namely_base: String,
+    pub lever_api_key_env: String,
+    pub namely_access_token_env: String,
+}
+
+/// The default Lever API root.
+pub const LEVER_DEFAULT_BASE: &str = "https://api.lever.co/v1";
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost") || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `https://acme.namely.com/` or `acme` → `https://acme.namely.com/api/v1`.
+pub fn namely_base_from_company(company: &str) -> anyhow::Result<String> {
+    let c = company.trim();
+    let sub = if let Some(rest) = c.strip_prefix("https://") {
+        let host = rest.trim_end_matches('/');
+        host.strip_suffix(".namely.com").filter(|s| !s.contains('/')).ok_or_else(|| {
+            anyhow::anyhow!("[namely] company_url \"{company}\" must look like https://COMPANY.namely.com/ (or just COMPANY)")
+        })?
+    } else if c.contains("://") || c.contains('/') || c.contains('.') {
+        anyhow::bail!("[namely] company_url \"{company}\" must look like https://COMPANY.namely.com/ (or just COMPANY); plain http is not accepted");
+    } else {
+        c
+    };
+    let valid = !sub.is_empty() && sub.len() <= 63 && sub.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') && !sub.starts_with('-') && !sub.ends_with('-');
+    if !valid {
+        anyhow::bail!("[namely] company_url \"{company}\": \"{sub}\" is not a Namely company name (letters, digits and dashes)");
+    }
+    Ok(format!("https://{}.namely.com/api/v1", sub.to_ascii_lowercase()))
+}
+
+fn check_base(setting: &str, url: &str, allow_loopback: bool) -> anyhow::Result<String> {
+    let url = url.trim().trim_end_matches('/').to_string();
+    let origin = crate::egress::Origin::of(&url).map_err(|e| anyhow::anyhow!("{setting}: {e}"))?;
+    match origin.scheme.as_str() {
+        "https" => Ok(url),
+        "http" if allow_loopback && is_loopback(&origin.host) => Ok(url),
+        "http" if is_loopback(&origin.host) => anyhow::bail!(
+            "{setting} = \"{url}\" is plain http to loopback, which is only for simulators and tests; set [sandbox] allow_loopback = true to allow it"
+        ),
+        _ => anyhow::bail!("{setting} = \"{url}\" must use https"),
+    }
+}
+
 impl Config {
+    /// Check and resolve where the component may talk to.
+    pub fn endpoints(&self) -> anyhow::Result<Endpoints> {
+        let loopback = self.sandbox.allow_loopback;
+        let lever_base = check_base("[lever] base_url", self.lever.base_url.as_deref().unwrap_or(LEVER_DEFAULT_BASE), loopback)?;
+        let namely_base = match (&self.namely.base_url, &self.namely.company_url) {
+            (Some(b), _) => check_base("[namely] base_url", b, loopback)?,
+            (None, Some(c)) => namely_base_from_company(c)?,
+            (None, None) => anyhow::bail!("[namely] company_url is missing: set it to your Namely address, e.g. company_url = \"https://acme.namely.com/\""),
+        };
+        Ok(Endpoints {
+            lever_base,
+            namely_base,
+            lever_api_key_env: self.lever.api_key_env.clone().unwrap_or_else(|| "LEVER_API_KEY".into()),
+            namely_access_token_env: self.namely.access_token_env.clone().unwrap_or_else(|| "NAMELY_ACCESS_TOKEN".into()),
+        })
+    }
+
+    /// The component's settings (`wasi:config/store` keys) for these endpoints.
+    pub fn component_settings(&self, e: &Endpoints) -> Vec<(String, String)> {
+        let o = self.map_options();
+        let json = |m: &BTreeMap<String, String>| serde_json::to_string(m).unwrap_or_default();
+        let mut s = vec![
+            ("lever.base_url".to_string(), e.lever_base.clone()),
+            ("namely.base_url".to_string(), e.namely_base.clone()),
+            ("record_type".to_string(), if o.record_type == RecordType::Onboarding { "onboarding" } else { "hris" }.to_string()),
+            ("mapping.employee_types".to_string(), json(&self.mapping.employee_types)),
+            ("mapping.offer_identifiers".to_string(), json(&self.mapping.offer_identifiers)),
+            ("mapping.salary_currencies".to_string(), self.mapping.salary_currencies.join(",")),
+            ("mapping.failure_notes".to_string(), self.mapping.failure_notes.to_string()),
+            ("http.timeout_ms".to_string(), self.sync.http_timeout_ms.to_string()),
+            ("retry.max_attempts".to_string(), self.sync.max_attempts.to_string()),
+            ("retry.base_delay_ms".to_string(), self.sync.retry_base_delay_ms.to_string()),
+            ("retry.max_delay_ms".to_string(), self.sync.retry_max_delay_ms.to_string()),
+        ];
+        if let Some(tz) = &self.timezone {
+            s.push(("timezone".into(), tz.clone()));
+        }
+        if let Some(t) = &self.mapping.form_title {
+            s.push(("mapping.form_title".into(), t.clone()));
+        }
+        s
+    }
+
     /// Read and parse a configuration file.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("could not read the config file {}", path.display()))?;
@@ -152,6 +269,29 @@ form_title = "HR Form"
         assert!(e.contains("record_typ"), "{e}");
         let e = format!("{:#}", Config::parse("record_type = \"payroll\"").unwrap_err());
         assert!(e.contains("payroll") && e.contains("hris"), "{e}");
+    }
+
+    #[test]
+    fn company_urls_are_normalised_or_refused_with_the_reason() {
+        assert_eq!(namely_base_from_company("https://Acme.namely.com/").unwrap(), "https://acme.namely.com/api/v1");
+        assert_eq!(namely_base_from_company("acme-sandbox").unwrap(), "https://acme-sandbox.namely.com/api/v1");
+        for bad in ["http://acme.namely.com/", "https://acme.example.com/", "acme.namely.com", "https://namely.com/", "ac me", "https://acme.namely.com/people"] {
+            let e = namely_base_from_company(bad).unwrap_err().to_string();
+            assert!(e.contains("company_url"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback_and_only_when_allowed() {
+        let mut c = Config::parse("[namely]\ncompany_url = \"acme\"\n[lever]\nbase_url = \"http://127.0.0.1:9000/v1\"").unwrap();
+        assert!(c.endpoints().unwrap_err().to_string().contains("allow_loopback"));
+        c.sandbox.allow_loopback = true;
+        assert_eq!(c.endpoints().unwrap().lever_base, "http://127.0.0.1:9000/v1");
+        c.lever.base_url = Some("http://lever.example/v1".into());
+        assert!(c.endpoints().unwrap_err().to_string().contains("https"));
+        let d = Config::parse("[namely]\ncompany_url = \"acme\"").unwrap().endpoints().unwrap();
+        assert_eq!((d.lever_base.as_str(), d.lever_api_key_env.as_str()), ("https://api.lever.co/v1", "LEVER_API_KEY"));
+        assert!(Config::default().endpoints().unwrap_err().to_string().contains("company_url"));
     }
 
     #[test]

@@ -1,13 +1,22 @@
-//! Outbound HTTP policy: which origins the component may reach.
+//! Outbound HTTP: where the component may go, and what the host adds on the way.
 //!
-//! Every request the guest sends passes through [`EgressHooks::send_request`];
-//! anything not on the allowlist is refused there, before a connection is made.
-//! An empty allowlist refuses everything (fail closed).
+//! Every request the guest sends passes through [`EgressHooks::send_request`]:
+//! the destination must be an allowed origin (else it is refused before any
+//! connection, and the refusal names the host and the setting to change);
+//! then the destination's credential is added, so the guest never holds a
+//! token; guest timeouts are clamped and response bodies capped. An empty
+//! allowlist refuses everything (fail closed).
 
 use std::fmt;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use wasmtime_wasi_http::{WasiHttpHooks, DEFAULT_FORBIDDEN_HEADERS};
+use http::header::{HeaderValue, AUTHORIZATION};
+use http_body_util::{BodyExt, Limited};
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks, DEFAULT_FORBIDDEN_HEADERS};
+
+use crate::credentials::Secret;
 
 /// One allowed destination: scheme, host and port, with no path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,16 +26,40 @@ pub struct Origin {
     pub port: u16,
 }
 
+impl Origin {
+    /// The origin of a URL such as `https://api.lever.co/v1`.
+    pub fn of(url: &str) -> Result<Self, String> {
+        let uri: http::Uri = url.parse().map_err(|e| format!("\"{url}\" is not a URL ({e})"))?;
+        let scheme = uri.scheme_str().ok_or_else(|| format!("\"{url}\" has no scheme; write https://…"))?.to_ascii_lowercase();
+        let host = uri.host().ok_or_else(|| format!("\"{url}\" has no host"))?.trim_matches(['[', ']']).to_ascii_lowercase();
+        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+            return Err(format!("\"{url}\" carries user information; put credentials in the environment, not in URLs"));
+        }
+        let port = uri.port_u16().unwrap_or(if scheme == "http" { 80 } else { 443 });
+        Ok(Origin { scheme, host, port })
+    }
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
     }
 }
 
-/// The origins the component may reach.
-#[derive(Debug, Clone, Default)]
+/// An allowed origin, with the setting that allowed it and the credential
+/// header the host adds to requests going there.
+#[derive(Clone)]
+pub struct Destination {
+    pub origin: Origin,
+    /// The configuration key that names this destination, for error messages.
+    pub setting: String,
+    pub authorization: Option<Secret>,
+}
+
+/// Where the component may go.
+#[derive(Clone, Default)]
 pub struct Allowlist {
-    origins: Vec<Origin>,
+    destinations: Vec<Destination>,
 }
 
 impl Allowlist {
@@ -35,61 +68,130 @@ impl Allowlist {
         Self::default()
     }
 
-    /// Allow one origin.
-    pub fn allow(&mut self, origin: Origin) -> &mut Self {
-        self.origins.push(origin);
+    /// Allow one destination.
+    pub fn allow(&mut self, destination: Destination) -> &mut Self {
+        self.destinations.push(destination);
         self
     }
 
-    /// Whether a request to `scheme://host:port` is allowed.
-    pub fn permits(&self, scheme: &str, host: &str, port: u16) -> bool {
-        self.origins.iter().any(|o| o.scheme.eq_ignore_ascii_case(scheme) && o.host.eq_ignore_ascii_case(host) && o.port == port)
+    /// The destination a request to `origin` goes to, if it is allowed.
+    pub fn find(&self, origin: &Origin) -> Option<&Destination> {
+        self.destinations.iter().find(|d| d.origin == *origin)
+    }
+
+    /// The settings that name destinations, for advice in refusals.
+    fn settings(&self) -> String {
+        if self.destinations.is_empty() {
+            return "nothing is allowed in this mode".into();
+        }
+        self.destinations.iter().map(|d| format!("{} ({})", d.origin, d.setting)).collect::<Vec<_>>().join(", ")
     }
 }
 
-/// The `wasi:http` hooks that enforce the [`Allowlist`].
+/// Host-side bounds on the component's HTTP.
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// The longest any single wait (connect, first byte, between bytes) may be.
+    pub max_timeout: Duration,
+    /// The largest response body passed to the guest.
+    pub max_response_bytes: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self { max_timeout: Duration::from_secs(60), max_response_bytes: 32 * 1024 * 1024 }
+    }
+}
+
+/// Requests the host refused, in words, for the operator.
+pub type Refusals = Arc<Mutex<Vec<String>>>;
+
+/// The `wasi:http` hooks enforcing the [`Allowlist`] and adding credentials.
 pub struct EgressHooks {
     allowlist: Allowlist,
+    limits: HttpLimits,
+    read_only: bool,
+    refusals: Refusals,
 }
 
 impl EgressHooks {
-    /// Hooks enforcing `allowlist`.
-    pub fn new(allowlist: Allowlist) -> Self {
-        Self { allowlist }
+    /// Hooks for `allowlist`. With `read_only`, anything but GET is refused
+    /// (a plan writes nothing, whatever the component tries).
+    pub fn new(allowlist: Allowlist, limits: HttpLimits, read_only: bool) -> Self {
+        Self { allowlist, limits, read_only, refusals: Refusals::default() }
     }
+
+    /// The refusals, shared, so the caller can report them after the call.
+    pub fn refusals(&self) -> Refusals {
+        self.refusals.clone()
+    }
+
+    fn refuse(&self, why: String) -> Box<dyn Future<Output = Result<SendResult, HttpError>> + Send> {
+        self.refusals.lock().unwrap().push(why);
+        Box::new(async { Err(HttpError::HttpRequestDenied) })
+    }
+}
+
+type SendResult = (http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>);
+
+fn clamp(options: Option<RequestOptions>, max: Duration) -> RequestOptions {
+    let o = options.unwrap_or_default();
+    let c = |d: Option<Duration>| Some(d.map_or(max, |d| d.min(max)));
+    RequestOptions { connect_timeout: c(o.connect_timeout), first_byte_timeout: c(o.first_byte_timeout), between_bytes_timeout: c(o.between_bytes_timeout) }
 }
 
 impl WasiHttpHooks for EgressHooks {
     fn is_forbidden_header(&mut self, name: &http::HeaderName) -> bool {
         // The host adds credentials; the guest may never set them itself.
-        *name == http::header::AUTHORIZATION || DEFAULT_FORBIDDEN_HEADERS.contains(name)
+        *name == AUTHORIZATION || DEFAULT_FORBIDDEN_HEADERS.contains(name)
     }
 
     fn send_request(
         &mut self,
-        request: http::Request<wasmtime_wasi_http::WasiBody>,
-        options: Option<wasmtime_wasi_http::RequestOptions>,
-        fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-    ) -> Box<
-        dyn Future<
-                Output = Result<
-                    (
-                        http::Response<wasmtime_wasi_http::WasiBody>,
-                        Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-                    ),
-                    wasmtime_wasi_http::Error,
-                >,
-            > + Send,
-    > {
-        let uri = request.uri();
-        let scheme = uri.scheme_str().unwrap_or("https").to_string();
-        let host = uri.host().unwrap_or("").to_string();
-        let port = uri.port_u16().unwrap_or(if scheme == "http" { 80 } else { 443 });
-        if !self.allowlist.permits(&scheme, &host, port) {
-            eprintln!("lever-namely: refused a request to {scheme}://{host}:{port}: it is not an allowed destination");
-            return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
+        mut request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ) -> Box<dyn Future<Output = Result<SendResult, HttpError>> + Send> {
+        let uri = request.uri().clone();
+        let target = match Origin::of(&uri.to_string()) {
+            Ok(o) => o,
+            Err(e) => return self.refuse(format!("refused a request: {e}")),
+        };
+        let Some(dest) = self.allowlist.find(&target).cloned() else {
+            return self.refuse(format!(
+                "refused a request to {target}: it is not an allowed destination (allowed: {}). \
+                 To reach it, set it as lever.base_url or namely.base_url/company_url in the config.",
+                self.allowlist.settings()
+            ));
+        };
+        if self.read_only && request.method() != http::Method::GET {
+            return self.refuse(format!("refused {} {target}{}: a plan writes nothing", request.method(), uri.path()));
         }
-        wasmtime_wasi_http::default_hooks().send_request(request, options, fut)
+        if let Some(secret) = &dest.authorization {
+            match HeaderValue::from_str(secret.expose()) {
+                Ok(mut v) => {
+                    v.set_sensitive(true);
+                    request.headers_mut().insert(AUTHORIZATION, v);
+                }
+                Err(_) => return self.refuse(format!("the credential for {} is not a valid header value", dest.setting)),
+            }
+        }
+        let options = clamp(options, self.limits.max_timeout);
+        let max = self.limits.max_response_bytes;
+        let inner = wasmtime_wasi_http::default_hooks().send_request(request, Some(options), fut);
+        Box::new(async move {
+            let (response, io) = Box::into_pin(inner).await?;
+            // Cap the body: a response past the limit fails rather than exhausting memory.
+            let response = response.map(|body| {
+                Limited::new(body, max)
+                    .map_err(move |e| match e.downcast::<HttpError>() {
+                        Ok(inner) => *inner,
+                        Err(_) => HttpError::HttpResponseBodySize(Some(max as u64)),
+                    })
+                    .boxed_unsync()
+            });
+            Ok((response, io))
+        })
     }
 }
 
@@ -98,13 +200,71 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_listed_origins_are_permitted() {
+    fn origins_come_from_urls() {
+        assert_eq!(Origin::of("https://api.lever.co/v1").unwrap().to_string(), "https://api.lever.co:443");
+        assert_eq!(Origin::of("http://127.0.0.1:8080/v1").unwrap().to_string(), "http://127.0.0.1:8080");
+        assert!(Origin::of("https://api.lever.co@evil.example/").unwrap_err().contains("user information"));
+        assert!(Origin::of("api.lever.co").is_err());
+    }
+
+    #[test]
+    fn only_listed_origins_are_found() {
         let mut a = Allowlist::deny_all();
-        assert!(!a.permits("https", "api.lever.co", 443));
-        a.allow(Origin { scheme: "https".into(), host: "api.lever.co".into(), port: 443 });
-        assert!(a.permits("https", "API.lever.co", 443));
-        assert!(!a.permits("http", "api.lever.co", 443));
-        assert!(!a.permits("https", "api.lever.co", 8443));
-        assert!(!a.permits("https", "evil.example", 443));
+        let lever = Origin::of("https://api.lever.co/v1").unwrap();
+        assert!(a.find(&lever).is_none());
+        a.allow(Destination { origin: lever.clone(), setting: "lever.base_url".into(), authorization: None });
+        assert!(a.find(&lever).is_some());
+        assert!(a.find(&Origin::of("https://api.lever.co:8443/").unwrap()).is_none());
+        assert!(a.find(&Origin::of("http://api.lever.co/").unwrap()).is_none());
+        assert!(a.find(&Origin::of("https://evil.example/").unwrap()).is_none());
+    }
+
+    fn request(method: &str, url: &str) -> http::Request<WasiBody> {
+        use http_body_util::Empty;
+        http::Request::builder()
+            .method(method)
+            .uri(url)
+            .body(Empty::<bytes::Bytes>::new().map_err(|never| match never {}).boxed_unsync())
+            .unwrap()
+    }
+
+    fn lever_only() -> Allowlist {
+        let mut a = Allowlist::deny_all();
+        a.allow(Destination { origin: Origin::of("http://127.0.0.1:9/v1").unwrap(), setting: "[lever] base_url".into(), authorization: None });
+        a
+    }
+
+    #[tokio::test]
+    async fn requests_elsewhere_are_refused_naming_the_host_and_the_setting() {
+        let mut hooks = EgressHooks::new(lever_only(), HttpLimits::default(), false);
+        for url in ["https://evil.example/steal", "http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:10/v1"] {
+            let r = Box::into_pin(hooks.send_request(request("GET", url), None, Box::new(async { Ok(()) }))).await;
+            assert!(matches!(r, Err(HttpError::HttpRequestDenied)), "{url}");
+        }
+        let refusals = hooks.refusals().lock().unwrap().clone();
+        assert!(refusals[0].contains("https://evil.example:443") && refusals[0].contains("[lever] base_url"), "{refusals:?}");
+        assert!(refusals[1].contains("169.254.169.254"));
+    }
+
+    #[tokio::test]
+    async fn a_plan_may_not_write() {
+        let mut hooks = EgressHooks::new(lever_only(), HttpLimits::default(), true);
+        let r = Box::into_pin(hooks.send_request(request("POST", "http://127.0.0.1:9/v1/opportunities/x/notes"), None, Box::new(async { Ok(()) }))).await;
+        assert!(matches!(r, Err(HttpError::HttpRequestDenied)));
+        assert!(hooks.refusals().lock().unwrap()[0].contains("a plan writes nothing"));
+    }
+
+    #[test]
+    fn the_guest_may_not_set_authorization() {
+        let mut hooks = EgressHooks::new(Allowlist::deny_all(), HttpLimits::default(), false);
+        assert!(hooks.is_forbidden_header(&AUTHORIZATION));
+        assert!(!hooks.is_forbidden_header(&http::header::CONTENT_TYPE));
+    }
+
+    #[test]
+    fn guest_timeouts_are_clamped() {
+        let max = Duration::from_secs(5);
+        let o = clamp(Some(RequestOptions { connect_timeout: Some(Duration::from_secs(600)), first_byte_timeout: None, between_bytes_timeout: Some(Duration::from_secs(1)) }), max);
+        assert_eq!((o.connect_timeout, o.first_byte_timeout, o.between_bytes_timeout), (Some(max), Some(max), Some(Duration::from_secs(1))));
     }
 }

@@ -6,11 +6,14 @@
 //! time and memory. The `lever-namely` binary is a thin CLI over this library.
 
 pub mod bindings;
+pub mod check;
 pub mod config;
+pub mod credentials;
 pub mod egress;
 pub mod imports;
 pub mod inspect;
 pub mod mapping;
 pub mod runtime;
+pub mod sync;
 
 pub use runtime::{Limits, Plugin, EMBEDDED_PLUGIN};

@@ -7,12 +7,18 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
+
+mod demo;
+
+use lever_namely::bindings::sync::SyncOutcome;
 use lever_namely::bindings::types::{MappingError, RecordType};
 use lever_namely::config::Config;
-use lever_namely::{inspect, mapping, Plugin};
+use lever_namely::credentials::Credentials;
+use lever_namely::sync::{self, Syncer};
+use lever_namely::{check, inspect, mapping, Plugin};
 
 /// Exit status when the candidate is not archived as Hired (not an error).
-const EXIT_NOT_HIRED: u8 = 3;
+pub(crate) const EXIT_NOT_HIRED: u8 = 3;
 
 #[derive(Parser)]
 #[command(
@@ -54,6 +60,38 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Sync one hired candidate to Namely: create the record, upload the resume, post the Lever note.
+    ///
+    /// Prints one JSON object: {"outcome": "created" | "already-synced" | "not-hired" | "failed", …}.
+    /// Credentials come from the environment variables the config names
+    /// (LEVER_API_KEY and NAMELY_ACCESS_TOKEN by default); the component never sees them.
+    #[command(after_help = "Example:\n  LEVER_API_KEY=… NAMELY_ACCESS_TOKEN=… lever-namely sync 250d8f03-738a-4bba-a671-8a3d73477145 --config lever-namely.toml")]
+    Sync {
+        /// The Lever opportunity id (the candidate's page is hire.lever.co/candidates/ID).
+        opportunity_id: String,
+        /// The lever-namely config file (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Show what `sync` would do (the exact Namely request, any existing profile, the steps) and write nothing.
+    #[command(after_help = "Example:\n  lever-namely plan 250d8f03-738a-4bba-a671-8a3d73477145 --config lever-namely.toml")]
+    Plan {
+        /// The Lever opportunity id.
+        opportunity_id: String,
+        /// The lever-namely config file (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Check the config and both credentials: Lever's key and its access, Namely's token and its field visibility.
+    #[command(after_help = "Example:\n  lever-namely check --config lever-namely.toml")]
+    Check {
+        /// The lever-namely config file (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Start Lever and Namely simulators in-process, seed a hired candidate, sync it, and show the result.
+    #[command(after_help = "Example:\n  lever-namely demo")]
+    Demo,
     /// Print the component's world, contract version, imports and exports.
     #[command(after_help = "Example:\n  lever-namely inspect\n  lever-namely --plugin build/acme.wasm inspect")]
     Inspect,
@@ -83,7 +121,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_plugin(path: &Option<PathBuf>) -> anyhow::Result<(Plugin, usize)> {
+pub(crate) fn load_plugin(path: &Option<PathBuf>) -> anyhow::Result<(Plugin, usize)> {
     match path {
         Some(p) => Ok((Plugin::from_file(p)?, std::fs::metadata(p).map(|m| m.len() as usize).unwrap_or(0))),
         None => Ok((Plugin::embedded()?, lever_namely::EMBEDDED_PLUGIN.len())),
@@ -125,11 +163,60 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Sync { opportunity_id, config } => {
+            let syncer = syncer(&cli.plugin, &config)?;
+            let (outcome, refused) = syncer.run(&opportunity_id).await?;
+            println!("{}", serde_json::to_string_pretty(&sync::outcome_json(&outcome, &refused))?);
+            Ok(outcome_code(&outcome))
+        }
+        Command::Plan { opportunity_id, config } => {
+            let syncer = syncer(&cli.plugin, &config)?;
+            let (plan, refused) = syncer.plan(&opportunity_id).await?;
+            println!("{}", serde_json::to_string_pretty(&sync::plan_json(&plan, &refused))?);
+            Ok(match plan.outcome.as_str() {
+                "not-hired" => ExitCode::from(EXIT_NOT_HIRED),
+                "would-fail" => ExitCode::FAILURE,
+                _ => ExitCode::SUCCESS,
+            })
+        }
+        Command::Check { config } => {
+            let config = Config::load(&config)?;
+            let endpoints = config.endpoints()?;
+            let credentials = Credentials::from_env(&endpoints.lever_api_key_env, &endpoints.namely_access_token_env)?;
+            let findings = check::run(&endpoints, &credentials).await;
+            for f in &findings {
+                let tag = match f.level {
+                    check::Level::Ok => "ok     ",
+                    check::Level::Warning => "warning",
+                    check::Level::Error => "error  ",
+                };
+                println!("{tag} {}", f.message);
+            }
+            Ok(if findings.iter().any(|f| f.level == check::Level::Error) { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Demo => demo::run(&cli.plugin).await,
         Command::Inspect => {
             let (plugin, size) = load_plugin(&cli.plugin)?;
             println!("{}", serde_json::to_string_pretty(&inspect::describe(&plugin, size))?);
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn syncer(plugin: &Option<PathBuf>, config: &PathBuf) -> anyhow::Result<Syncer> {
+    let config = Config::load(config)?;
+    let endpoints = config.endpoints()?;
+    let credentials = Credentials::from_env(&endpoints.lever_api_key_env, &endpoints.namely_access_token_env)?;
+    let (plugin, _) = load_plugin(plugin)?;
+    Syncer::new(plugin, config, credentials)
+}
+
+/// The exit status for a sync outcome.
+fn outcome_code(o: &SyncOutcome) -> ExitCode {
+    match o {
+        SyncOutcome::Created(_) | SyncOutcome::AlreadySynced(_) => ExitCode::SUCCESS,
+        SyncOutcome::NotHired(_) => ExitCode::from(EXIT_NOT_HIRED),
+        SyncOutcome::Failed(_) => ExitCode::FAILURE,
     }
 }
 

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::bindings::types::{MapOptions, Mapping, MappingError, RecordType};
-use crate::egress::Allowlist;
+use crate::egress::{Allowlist, EgressHooks, HttpLimits};
 use crate::runtime::{explain_trap, Plugin};
 
 /// Map a Lever bundle (JSON text) inside the sandbox.
@@ -11,7 +11,8 @@ use crate::runtime::{explain_trap, Plugin};
 /// The outer error is the host's (the component could not run); the inner one
 /// is the mapping's answer about the input.
 pub async fn map_bundle(plugin: &Plugin, bundle_json: &str, options: &MapOptions) -> anyhow::Result<Result<Mapping, MappingError>> {
-    let (mut store, instance) = plugin.instantiate([], Allowlist::deny_all()).await?;
+    let hooks = EgressHooks::new(Allowlist::deny_all(), HttpLimits::default(), true);
+    let (mut store, instance) = plugin.instantiate([], hooks).await?;
     instance
         .lever_namely_plugin_mapping()
         .call_map_bundle(&mut store, bundle_json, options)

@@ -13,7 +13,7 @@ use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::bindings::PluginPre;
-use crate::egress::{Allowlist, EgressHooks};
+use crate::egress::EgressHooks;
 use crate::imports;
 
 /// The component built from `plugin/` with this host.
@@ -25,7 +25,11 @@ const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Bounds on one invocation of the component.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Guest CPU time per call, enforced by epoch interruption.
+    /// Time the guest may run per call, enforced by epoch interruption.
+    ///
+    /// Epochs count wall-clock time, including time the guest spends waiting
+    /// on host I/O, so a call that does I/O passes its own, longer budget to
+    /// [`Plugin::instantiate_for`].
     pub cpu: Duration,
     /// Linear memory the guest may grow to.
     pub memory_bytes: usize,
@@ -119,25 +123,35 @@ impl Plugin {
     }
 
     /// A fresh store and instance, with the given settings visible through
-    /// `wasi:config/store` and the given outbound allowlist.
+    /// `wasi:config/store` and outbound HTTP going through `hooks`.
     pub async fn instantiate(
         &self,
         settings: impl IntoIterator<Item = (String, String)>,
-        allowlist: Allowlist,
+        hooks: EgressHooks,
+    ) -> anyhow::Result<(Store<Invocation>, crate::bindings::Plugin)> {
+        self.instantiate_for(settings, hooks, self.limits.cpu).await
+    }
+
+    /// [`Plugin::instantiate`] with a time budget of its own for this call.
+    pub async fn instantiate_for(
+        &self,
+        settings: impl IntoIterator<Item = (String, String)>,
+        hooks: EgressHooks,
+        budget: Duration,
     ) -> anyhow::Result<(Store<Invocation>, crate::bindings::Plugin)> {
         // No environment, arguments, files or sockets: the builder denies by default.
         let wasi = WasiCtx::builder().build();
         let state = Invocation {
             wasi,
             http: WasiHttpCtx::new(),
-            hooks: EgressHooks::new(allowlist),
+            hooks,
             table: ResourceTable::new(),
             config: settings.into_iter().collect(),
             limits: StoreLimitsBuilder::new().memory_size(self.limits.memory_bytes).instances(8).tables(16).memories(4).build(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        let ticks = (self.limits.cpu.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        let ticks = (budget.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
         let instance = self.pre.instantiate_async(&mut store).await?;

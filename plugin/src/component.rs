@@ -21,11 +21,11 @@ impl mapping::Guest for Component {
 
 impl sync::Guest for Component {
     fn plan(opportunity_id: String) -> sync::SyncPlan {
-        crate::sync::plan(&opportunity_id)
+        crate::sync::entry::plan(&opportunity_id)
     }
 
     fn run(opportunity_id: String) -> sync::SyncOutcome {
-        crate::sync::run(&opportunity_id)
+        crate::sync::entry::run(&opportunity_id)
     }
 }
 

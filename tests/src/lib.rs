@@ -26,3 +26,58 @@ pub fn plugin() -> &'static Plugin {
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
 }
+
+pub mod sync_harness {
+    //! A syncer wired to freshly started simulators, with fast retries.
+
+    use lever_namely::config::{Config, LeverSettings, NamelySettings, RecordTypeSetting, SandboxSettings, SyncSettings};
+    use lever_namely::credentials::{Credentials, Secret};
+    use lever_namely::sync::Syncer;
+    use lever_namely_simulators::Simulators;
+
+    /// A config pointing at the simulators, loopback allowed, retries quick.
+    pub fn config(sims: &Simulators, record_type: RecordTypeSetting) -> Config {
+        Config {
+            record_type: Some(record_type),
+            timezone: Some("America/Los_Angeles".into()),
+            lever: LeverSettings { base_url: Some(sims.lever.base_url()), api_key_env: None },
+            namely: NamelySettings { company_url: None, base_url: Some(sims.namely.base_url()), access_token_env: None },
+            sandbox: SandboxSettings { allow_loopback: true },
+            sync: SyncSettings { http_timeout_ms: 5_000, max_attempts: 6, retry_base_delay_ms: 10, retry_max_delay_ms: 300, deadline_secs: 120 },
+            ..Config::default()
+        }
+    }
+
+    /// The simulators' own credentials, as the environment would give them.
+    pub fn credentials(sims: &Simulators) -> Credentials {
+        Credentials { lever_api_key: Secret::new(sims.lever.api_key()), namely_access_token: Secret::new(sims.namely.token()) }
+    }
+
+    /// A syncer for `config` against `sims`.
+    pub fn syncer(sims: &Simulators, config: Config) -> Syncer {
+        Syncer::new(crate::plugin().clone(), config, credentials(sims)).expect("a valid config")
+    }
+}
+
+/// An HTTP server on loopback that answers every request with
+/// `302 Found` to `location`. Returns its base URL and a hit counter.
+pub async fn redirector(location: &str) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (location, counter) = (location.to_string(), hits.clone());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let location = location.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let reply = format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                let _ = sock.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    (format!("http://{addr}/v1"), hits)
+}

@@ -1,0 +1,124 @@
+//! Running the component's sync: the host's side of `plan` and `run`.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::bindings::sync::{ExistingProfile, SyncOutcome, SyncPlan};
+use crate::config::{Config, Endpoints};
+use crate::credentials::Credentials;
+use crate::egress::{Allowlist, Destination, EgressHooks, HttpLimits, Origin};
+use crate::mapping::mapping_json;
+use crate::runtime::{explain_trap, Plugin};
+
+/// Everything needed to sync: the component, where it may go, and the keys.
+#[derive(Clone)]
+pub struct Syncer {
+    plugin: Plugin,
+    config: Config,
+    endpoints: Endpoints,
+    credentials: Credentials,
+    limits: HttpLimits,
+}
+
+/// What the host refused during a call, for the operator.
+pub type Refused = Vec<String>;
+
+impl Syncer {
+    /// A syncer for a checked configuration.
+    pub fn new(plugin: Plugin, config: Config, credentials: Credentials) -> anyhow::Result<Self> {
+        let endpoints = config.endpoints()?;
+        Ok(Self { plugin, config, endpoints, credentials, limits: HttpLimits::default() })
+    }
+
+    /// The checked endpoints.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// Lever and the tenant's Namely, each with its credential.
+    pub fn allowlist(&self) -> anyhow::Result<Allowlist> {
+        let mut a = Allowlist::deny_all();
+        let origin = |u: &str| Origin::of(u).map_err(|e| anyhow::anyhow!(e));
+        a.allow(Destination {
+            origin: origin(&self.endpoints.lever_base)?,
+            setting: "[lever] base_url".into(),
+            authorization: Some(self.credentials.lever_authorization()),
+        });
+        a.allow(Destination {
+            origin: origin(&self.endpoints.namely_base)?,
+            setting: "[namely] company_url / base_url".into(),
+            authorization: Some(self.credentials.namely_authorization()),
+        });
+        Ok(a)
+    }
+
+    async fn call<R>(
+        &self,
+        read_only: bool,
+        f: impl AsyncFnOnce(&mut wasmtime::Store<crate::runtime::Invocation>, &crate::bindings::Plugin) -> wasmtime::Result<R>,
+    ) -> anyhow::Result<(R, Refused)> {
+        let hooks = EgressHooks::new(self.allowlist()?, self.limits.clone(), read_only);
+        let refusals = hooks.refusals();
+        let settings = self.config.component_settings(&self.endpoints);
+        let deadline = Duration::from_secs(self.config.sync.deadline_secs.max(1));
+        // The guest's own time budget is the sync's deadline: it spends most of
+        // it waiting on HTTP, which epochs count too.
+        let (mut store, instance) = self.plugin.instantiate_for(settings, hooks, deadline).await?;
+        let result = tokio::time::timeout(deadline, f(&mut store, &instance))
+            .await
+            .map_err(|_| anyhow::anyhow!("the sync ran past its deadline of {deadline:?} ([sync] deadline_secs) and was stopped"))?
+            .map_err(|e| explain_trap(e, self.plugin.limits()))?;
+        let refused = refusals.lock().unwrap().clone();
+        Ok((result, refused))
+    }
+
+    /// What a sync would do; nothing is written (the host refuses any write).
+    pub async fn plan(&self, opportunity_id: &str) -> anyhow::Result<(SyncPlan, Refused)> {
+        self.call(true, async |store, instance| instance.lever_namely_plugin_sync().call_plan(store, opportunity_id).await).await
+    }
+
+    /// Sync one opportunity.
+    pub async fn run(&self, opportunity_id: &str) -> anyhow::Result<(SyncOutcome, Refused)> {
+        self.call(false, async |store, instance| instance.lever_namely_plugin_sync().call_run(store, opportunity_id).await).await
+    }
+}
+
+fn existing_json(e: &ExistingProfile) -> Value {
+    json!({"namely_id": e.namely_id, "matched_by": e.matched_by})
+}
+
+/// A plan as JSON.
+pub fn plan_json(p: &SyncPlan, refused: &Refused) -> Value {
+    json!({
+        "opportunity_id": p.opportunity_id,
+        "outcome": p.outcome,
+        "reason": p.reason,
+        "existing": p.existing.as_ref().map(existing_json),
+        "steps": p.steps,
+        "mapping": p.mapping.as_ref().map(mapping_json),
+        "refused_by_host": refused,
+    })
+}
+
+/// An outcome as JSON: `{"outcome": "created" | "already-synced" | "not-hired" | "failed", …}`.
+pub fn outcome_json(o: &SyncOutcome, refused: &Refused) -> Value {
+    let mut v = match o {
+        SyncOutcome::Created(c) => json!({
+            "outcome": "created",
+            "namely_id": c.namely_id,
+            "profile_url": c.profile_url,
+            "record_type": c.record_type,
+            "resume_file_id": c.resume_file_id,
+            "note_posted": c.note_posted,
+            "warnings": c.warnings.iter().map(|w| json!({"code": w.code, "field": w.field, "message": w.message})).collect::<Vec<_>>(),
+        }),
+        SyncOutcome::AlreadySynced(e) => json!({"outcome": "already-synced", "existing": existing_json(e)}),
+        SyncOutcome::NotHired(why) => json!({"outcome": "not-hired", "reason": why}),
+        SyncOutcome::Failed(f) => json!({"outcome": "failed", "reason": f.reason, "retryable": f.retryable, "note_posted": f.note_posted}),
+    };
+    if !refused.is_empty() {
+        v["refused_by_host"] = json!(refused);
+    }
+    v
+}
