@@ -128,3 +128,90 @@ fn a_plugin_file_that_is_not_a_component_is_refused_clearly() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not a WebAssembly component"), "{}", stderr(&o));
 }
+
+#[test]
+fn demo_syncs_a_hire_and_shows_that_a_second_sync_creates_nothing() {
+    let o = run(&["demo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for needle in ["\"outcome\": \"created\"", "== The profile in Namely", "[lever-namely] namely-id=", "\"outcome\": \"already-synced\"",
+        "Namely profiles: 1; Lever notes on the candidate: 1"] {
+        assert!(out.contains(needle), "{needle} missing from the demo output:\n{out}");
+    }
+}
+
+mod against_simulators {
+    use super::*;
+    use lever_namely_simulators::{demo_opportunity_id, Simulators};
+
+    fn setup() -> (tokio::runtime::Runtime, Simulators, PathBuf) {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let sims = rt.block_on(Simulators::start_demo()).unwrap();
+        let dir = std::env::temp_dir().join(format!("lever-namely-cli-sims-{}-{}", std::process::id(), rand_suffix()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("lever-namely.toml");
+        std::fs::write(&config, format!(
+            "record_type = \"onboarding\"\n[lever]\nbase_url = \"{}\"\napi_key_env = \"TEST_LEVER_KEY\"\n[namely]\nbase_url = \"{}\"\naccess_token_env = \"TEST_NAMELY_TOKEN\"\n[sandbox]\nallow_loopback = true\n[sync]\nretry_base_delay_ms = 10\n",
+            sims.lever.base_url(), sims.namely.base_url())).unwrap();
+        (rt, sims, config)
+    }
+
+    fn rand_suffix() -> usize {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as usize
+    }
+
+    fn with_keys(sims: &Simulators, args: &[&str]) -> Output {
+        bin().args(args).env("TEST_LEVER_KEY", sims.lever.api_key()).env("TEST_NAMELY_TOKEN", sims.namely.token()).output().unwrap()
+    }
+
+    #[test]
+    fn plan_then_sync_then_sync_again() {
+        let (_rt, sims, config) = setup();
+        let c = config.to_str().unwrap();
+        let o = with_keys(&sims, &["plan", demo_opportunity_id(), "--config", c]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let plan: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(plan["outcome"], "would-create");
+        assert_eq!(plan["mapping"]["namely_request"]["profiles"][0]["user_status"], "pending");
+        assert_eq!(sims.lever.write_count() + sims.namely.write_count(), 0);
+
+        let o = with_keys(&sims, &["sync", demo_opportunity_id(), "--config", c]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(v["outcome"], "created");
+        assert_eq!(v["record_type"], "onboarding");
+
+        let o = with_keys(&sims, &["sync", demo_opportunity_id(), "--config", c]);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(v["outcome"], "already-synced");
+        assert_eq!(sims.namely.profiles().len(), 1);
+        // Nothing printed anywhere carries a secret.
+        for text in [stdout(&o), stderr(&o)] {
+            assert!(!text.contains(&sims.lever.api_key()) && !text.contains(&sims.namely.token()));
+        }
+    }
+
+    #[test]
+    fn missing_credentials_and_unknown_opportunities_are_explained() {
+        let (_rt, sims, config) = setup();
+        let c = config.to_str().unwrap();
+        let o = run(&["sync", demo_opportunity_id(), "--config", c]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains("TEST_LEVER_KEY") && stderr(&o).contains("TEST_NAMELY_TOKEN"), "{}", stderr(&o));
+
+        let o = with_keys(&sims, &["sync", "no-such-opportunity", "--config", c]);
+        assert_eq!(o.status.code(), Some(1));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(v["outcome"], "failed");
+        assert!(v["reason"].as_str().unwrap().contains("no opportunity"), "{v}");
+        assert_eq!(v["retryable"], false);
+    }
+
+    #[test]
+    fn check_reports_each_finding() {
+        let (_rt, sims, config) = setup();
+        let o = with_keys(&sims, &["check", "--config", config.to_str().unwrap()]);
+        assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
+        assert!(stdout(&o).lines().all(|l| l.starts_with("ok")), "{}", stdout(&o));
+    }
+}
