@@ -36,7 +36,7 @@ pub const MAPPED_NAMELY_FIELDS: &[&str] = &[
     "mobile_phone", "home_phone", "linkedin_url", "job_title", "employee_type", "salary", "home", "resume",
 ];
 
-async fn get(url: &str, auth: &Secret) -> Result<(u16, Value), String> {
+pub(crate) async fn get(url: &str, auth: &Secret) -> Result<(u16, Value), String> {
     let mut request = http::Request::get(url)
         .header(ACCEPT, "application/json")
         .body(Empty::<Bytes>::new().map_err(|never| match never {}).boxed_unsync())

@@ -27,6 +27,36 @@ pub struct Config {
     pub mapping: MappingSettings,
     #[serde(default)]
     pub sync: SyncSettings,
+    #[serde(default)]
+    pub serve: ServeSettings,
+}
+
+/// `[serve]`: the webhook service.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeSettings {
+    /// The address to listen on; default `127.0.0.1:8080`.
+    pub listen: Option<String>,
+    /// The SQLite journal; default `lever-namely.db`.
+    pub journal: Option<String>,
+    /// Concurrent syncs; default 2.
+    pub workers: Option<usize>,
+    /// A `candidateStageChange` into this stage id also counts as a hire.
+    pub hire_stage: Option<String>,
+    /// How far `triggeredAt` may be from now, seconds; default 300.
+    pub max_skew_secs: Option<u64>,
+    /// How often `serve` reconciles (finds hires whose webhook never came), minutes; default 60, 0 = never.
+    pub reconcile_every_mins: Option<u64>,
+    /// How long a worker's claim on a hire lasts unrenewed, seconds; default 60.
+    /// After a crash, a restart picks the hire up again once it runs out.
+    pub lease_secs: Option<u64>,
+}
+
+impl ServeSettings {
+    /// The journal's path.
+    pub fn journal_path(&self) -> std::path::PathBuf {
+        self.journal.clone().unwrap_or_else(|| "lever-namely.db".into()).into()
+    }
 }
 
 /// `record_type` as written in the file.
@@ -54,6 +84,9 @@ pub struct LeverSettings {
     pub base_url: Option<String>,
     /// The environment variable holding the API key; default `LEVER_API_KEY`.
     pub api_key_env: Option<String>,
+    /// Webhook event name → the environment variable holding its signature token.
+    #[serde(default)]
+    pub webhook_tokens: BTreeMap<String, String>,
 }
 
 /// `[namely]`

@@ -20,7 +20,7 @@ pub async fn run(plugin: &Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let config = Config {
         record_type: Some(RecordTypeSetting::Hris),
         timezone: Some("America/Los_Angeles".into()),
-        lever: LeverSettings { base_url: Some(sims.lever.base_url()), api_key_env: None },
+        lever: LeverSettings { base_url: Some(sims.lever.base_url()), ..LeverSettings::default() },
         namely: NamelySettings { company_url: None, base_url: Some(sims.namely.base_url()), access_token_env: None },
         sandbox: SandboxSettings { allow_loopback: true },
         ..Config::default()

@@ -13,7 +13,9 @@ pub mod egress;
 pub mod imports;
 pub mod inspect;
 pub mod mapping;
+pub mod reconcile;
 pub mod runtime;
+pub mod serve;
 pub mod sync;
 
 pub use runtime::{Limits, Plugin, EMBEDDED_PLUGIN};

@@ -15,7 +15,10 @@ use lever_namely::bindings::types::{MappingError, RecordType};
 use lever_namely::config::Config;
 use lever_namely::credentials::Credentials;
 use lever_namely::sync::{self, Syncer};
-use lever_namely::{check, inspect, mapping, Plugin};
+use lever_namely::{check, inspect, mapping, reconcile, serve, Plugin};
+use lever_namely_service::journal::{Journal, Status};
+use lever_namely_service::webhook::VerifierConfig;
+use std::sync::Arc;
 
 /// Exit status when the candidate is not archived as Hired (not an error).
 pub(crate) const EXIT_NOT_HIRED: u8 = 3;
@@ -89,12 +92,83 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
     },
+    /// Run the webhook service: Lever webhooks at POST /webhooks/lever, /healthz and /metrics.
+    ///
+    /// Deliveries are verified with each event's signature token (from the
+    /// environment variables named in [lever.webhook_tokens]), journaled in
+    /// SQLite before they are acknowledged, and synced by workers; hires
+    /// whose webhook never came are found by a reconciliation every
+    /// [serve] reconcile_every_mins.
+    #[command(after_help = "Example:\n  LEVER_WEBHOOK_TOKEN_HIRED=… lever-namely serve --config lever-namely.toml --listen 0.0.0.0:8080")]
+    Serve {
+        /// The lever-namely config file (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The address to listen on (overrides [serve] listen; default 127.0.0.1:8080).
+        #[arg(long, value_name = "HOST:PORT")]
+        listen: Option<String>,
+    },
+    /// List every hire the service has seen, what happened and why.
+    #[command(after_help = "Example:\n  lever-namely events --config lever-namely.toml --status failed")]
+    Events {
+        /// The lever-namely config file (TOML); its [serve] journal is read.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Only hires with this status.
+        #[arg(long, value_enum)]
+        status: Option<StatusArg>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sync a hire again now, e.g. after its data was fixed in Lever.
+    #[command(after_help = "Example:\n  lever-namely replay 250d8f03-738a-4bba-a671-8a3d73477145 --config lever-namely.toml")]
+    Replay {
+        /// An opportunity id, or a delivery (event) id from `events`.
+        id: String,
+        /// The lever-namely config file (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Find hires archived in Lever since a date whose webhook never came, and sync them.
+    #[command(after_help = "Example:\n  lever-namely reconcile --since 2026-11-01 --config lever-namely.toml")]
+    Reconcile {
+        /// YYYY-MM-DD (UTC) or epoch milliseconds.
+        #[arg(long, value_name = "DATE")]
+        since: String,
+        /// The lever-namely config file (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
     /// Start Lever and Namely simulators in-process, seed a hired candidate, sync it, and show the result.
     #[command(after_help = "Example:\n  lever-namely demo")]
     Demo,
     /// Print the component's world, contract version, imports and exports.
     #[command(after_help = "Example:\n  lever-namely inspect\n  lever-namely --plugin build/acme.wasm inspect")]
     Inspect,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatusArg {
+    Pending,
+    Running,
+    Retrying,
+    Done,
+    NotHired,
+    Failed,
+}
+
+impl StatusArg {
+    fn status(self) -> Status {
+        match self {
+            StatusArg::Pending => Status::Pending,
+            StatusArg::Running => Status::Running,
+            StatusArg::Retrying => Status::Retrying,
+            StatusArg::Done => Status::Done,
+            StatusArg::NotHired => Status::NotHired,
+            StatusArg::Failed => Status::Failed,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -194,6 +268,84 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(if findings.iter().any(|f| f.level == check::Level::Error) { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
+        Command::Serve { config, listen } => {
+            let cfg = Config::load(&config)?;
+            let syncer = syncer(&cli.plugin, &config)?;
+            let journal = Arc::new(open_journal(&cfg)?);
+            let tokens = serve::webhook_tokens(&cfg)?;
+            let mut verifier = VerifierConfig::new(tokens);
+            if let Some(secs) = cfg.serve.max_skew_secs {
+                verifier.max_skew = std::time::Duration::from_secs(secs);
+            }
+            let addr = serve::listen_address(&cfg, listen.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))?;
+            eprintln!("lever-namely: listening on http://{}{} (journal {})", listener.local_addr()?, serve::WEBHOOK_PATH, journal.path().display());
+            let service = Arc::new(serve::Service {
+                journal: journal.clone(),
+                syncer: syncer.clone(),
+                verifier,
+                metrics: Default::default(),
+                hire_stage: cfg.serve.hire_stage.clone(),
+                workers: cfg.serve.workers.unwrap_or(2),
+                poll: std::time::Duration::from_millis(500),
+                lease: cfg.serve.lease_secs.map_or(serve::worker::LEASE, std::time::Duration::from_secs),
+            });
+            let every = cfg.serve.reconcile_every_mins.unwrap_or(60);
+            if every > 0 {
+                let (e, c, j) = (syncer.endpoints().clone(), credentials(&cfg)?, journal.clone());
+                tokio::spawn(async move {
+                    loop {
+                        // Look back over the last day each time; known hires are skipped.
+                        let since = serve::worker::now_ms() - 24 * 3600 * 1000;
+                        if let Err(err) = reconcile::queue_missed(&j, &e, &c, since).await {
+                            eprintln!("lever-namely: reconcile: {err:#}");
+                        }
+                        tokio::time::sleep(std::time::Duration::from_secs(every * 60)).await;
+                    }
+                });
+            }
+            serve::run(service, listener).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Events { config, status, json } => {
+            let cfg = Config::load(&config)?;
+            let journal = open_journal(&cfg)?;
+            let hires = journal.events(status.map(StatusArg::status))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&hires)?);
+            } else {
+                println!("{:<38} {:<10} {:>8}  {}", "OPPORTUNITY", "STATUS", "ATTEMPTS", "NAMELY ID / REASON");
+                for h in &hires {
+                    let detail = h.namely_id.clone().or(h.last_reason.clone()).unwrap_or_default();
+                    println!("{:<38} {:<10} {:>8}  {}", h.opportunity_id, h.status.as_str(), h.attempts, detail);
+                }
+                if hires.is_empty() {
+                    println!("(no hires in {})", journal.path().display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Replay { id, config } => {
+            let cfg = Config::load(&config)?;
+            let syncer = syncer(&cli.plugin, &config)?;
+            let journal = Arc::new(open_journal(&cfg)?);
+            let replayed = journal.replay(&id, serve::worker::now_ms())?;
+            eprintln!("lever-namely: re-queued opportunity {} (was {})", replayed.opportunity_id, replayed.previous.as_str());
+            serve::worker::drain(&journal, &syncer, &format!("replay-{}", std::process::id())).await?;
+            print_hire(&journal, &replayed.opportunity_id)
+        }
+        Command::Reconcile { since, config } => {
+            let cfg = Config::load(&config)?;
+            let since = reconcile::parse_since(&since)?;
+            let syncer = syncer(&cli.plugin, &config)?;
+            let journal = Arc::new(open_journal(&cfg)?);
+            let report = reconcile::queue_missed(&journal, syncer.endpoints(), &credentials(&cfg)?, since).await?;
+            eprintln!("lever-namely: {} hires in Lever since then; {} queued, {} already known", report.found, report.queued, report.known);
+            serve::worker::drain(&journal, &syncer, &format!("reconcile-{}", std::process::id())).await?;
+            let hires = journal.events(None)?;
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({"report": report, "hires": hires}))?);
+            Ok(if hires.iter().any(|h| h.status == Status::Failed) { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
         Command::Demo => demo::run(&cli.plugin).await,
         Command::Inspect => {
             let (plugin, size) = load_plugin(&cli.plugin)?;
@@ -209,6 +361,26 @@ fn syncer(plugin: &Option<PathBuf>, config: &PathBuf) -> anyhow::Result<Syncer> 
     let credentials = Credentials::from_env(&endpoints.lever_api_key_env, &endpoints.namely_access_token_env)?;
     let (plugin, _) = load_plugin(plugin)?;
     Syncer::new(plugin, config, credentials)
+}
+
+fn credentials(cfg: &Config) -> anyhow::Result<Credentials> {
+    let e = cfg.endpoints()?;
+    Credentials::from_env(&e.lever_api_key_env, &e.namely_access_token_env)
+}
+
+fn open_journal(cfg: &Config) -> anyhow::Result<Journal> {
+    let path = cfg.serve.journal_path();
+    Journal::open(&path).with_context(|| format!("could not open the journal {}", path.display()))
+}
+
+fn print_hire(journal: &Journal, opportunity_id: &str) -> anyhow::Result<ExitCode> {
+    let hire = journal.hire(opportunity_id)?;
+    println!("{}", serde_json::to_string_pretty(&hire)?);
+    Ok(match hire.map(|h| h.status) {
+        Some(Status::Done) => ExitCode::SUCCESS,
+        Some(Status::NotHired) => ExitCode::from(EXIT_NOT_HIRED),
+        _ => ExitCode::FAILURE,
+    })
 }
 
 /// The exit status for a sync outcome.

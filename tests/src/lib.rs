@@ -40,7 +40,7 @@ pub mod sync_harness {
         Config {
             record_type: Some(record_type),
             timezone: Some("America/Los_Angeles".into()),
-            lever: LeverSettings { base_url: Some(sims.lever.base_url()), api_key_env: None },
+            lever: LeverSettings { base_url: Some(sims.lever.base_url()), ..LeverSettings::default() },
             namely: NamelySettings { company_url: None, base_url: Some(sims.namely.base_url()), access_token_env: None },
             sandbox: SandboxSettings { allow_loopback: true },
             sync: SyncSettings { http_timeout_ms: 5_000, max_attempts: 6, retry_base_delay_ms: 10, retry_max_delay_ms: 300, deadline_secs: 120 },
@@ -80,4 +80,23 @@ pub async fn redirector(location: &str) -> (String, std::sync::Arc<std::sync::at
         }
     });
     (format!("http://{addr}/v1"), hits)
+}
+
+/// POST a body to `http://addr/path` over a fresh connection; returns the
+/// status and the response body.
+pub async fn post(addr: std::net::SocketAddr, path: &str, body: &[u8]) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut sock = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    sock.write_all(head.as_bytes()).await.unwrap();
+    sock.write_all(body).await.unwrap();
+    let mut out = Vec::new();
+    let _ = sock.read_to_end(&mut out).await;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
 }
