@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod egress;
 pub mod imports;
 pub mod inspect;
+pub mod log;
 pub mod mapping;
 pub mod reconcile;
 pub mod runtime;

@@ -15,7 +15,7 @@ use lever_namely::bindings::types::{MappingError, RecordType};
 use lever_namely::config::Config;
 use lever_namely::credentials::Credentials;
 use lever_namely::sync::{self, Syncer};
-use lever_namely::{check, inspect, mapping, reconcile, serve, Plugin};
+use lever_namely::{check, inspect, log, mapping, reconcile, serve, Plugin};
 use lever_namely_service::journal::{Journal, Status};
 use lever_namely_service::webhook::VerifierConfig;
 use std::sync::Arc;
@@ -34,6 +34,10 @@ struct Cli {
     /// Load this component instead of the embedded one (it must speak lever-namely:plugin 0.1).
     #[arg(long, global = true, value_name = "FILE")]
     plugin: Option<PathBuf>,
+
+    /// How `serve` and the other commands log to standard error: `text`, or `json` (one object a line).
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: log::Format,
 
     #[command(subcommand)]
     command: Command,
@@ -114,9 +118,9 @@ enum Command {
         /// The lever-namely config file (TOML); its [serve] journal is read.
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
-        /// Only hires with this status.
-        #[arg(long, value_enum)]
-        status: Option<StatusArg>,
+        /// Only hires with this status: pending, running, retrying, done, not-hired or failed.
+        #[arg(long, value_parser = parse_status)]
+        status: Option<Status>,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -148,27 +152,9 @@ enum Command {
     Inspect,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum StatusArg {
-    Pending,
-    Running,
-    Retrying,
-    Done,
-    NotHired,
-    Failed,
-}
-
-impl StatusArg {
-    fn status(self) -> Status {
-        match self {
-            StatusArg::Pending => Status::Pending,
-            StatusArg::Running => Status::Running,
-            StatusArg::Retrying => Status::Retrying,
-            StatusArg::Done => Status::Done,
-            StatusArg::NotHired => Status::NotHired,
-            StatusArg::Failed => Status::Failed,
-        }
-    }
+/// A journal status as typed on the command line.
+fn parse_status(text: &str) -> Result<Status, String> {
+    text.parse::<Status>()
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -179,6 +165,7 @@ enum RecordTypeArg {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    log::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -189,7 +176,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            log::error(&format!("{e:#}"), &[]);
             ExitCode::FAILURE
         }
     }
@@ -228,11 +215,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(MappingError::NotHired(why)) => {
                     println!("{}", serde_json::json!({"outcome": "not-hired", "reason": why}));
-                    eprintln!("not hired: {why}; there is nothing to map");
+                    log::info("not hired: there is nothing to map", &[("reason", &why)]);
                     Ok(ExitCode::from(EXIT_NOT_HIRED))
                 }
                 Err(e) => {
-                    eprintln!("error: {}", mapping::error_text(&e));
+                    log::error(&mapping::error_text(&e), &[]);
                     Ok(ExitCode::FAILURE)
                 }
             }
@@ -279,7 +266,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let addr = serve::listen_address(&cfg, listen.as_deref())?;
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))?;
-            eprintln!("lever-namely: listening on http://{}{} (journal {})", listener.local_addr()?, serve::WEBHOOK_PATH, journal.path().display());
+            log::info("listening", &[("address", &listener.local_addr()?.to_string()), ("path", serve::WEBHOOK_PATH), ("journal", &journal.path().display().to_string())]);
             let service = Arc::new(serve::Service {
                 journal: journal.clone(),
                 syncer: syncer.clone(),
@@ -298,7 +285,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         // Look back over the last day each time; known hires are skipped.
                         let since = serve::worker::now_ms() - 24 * 3600 * 1000;
                         if let Err(err) = reconcile::queue_missed(&j, &e, &c, since).await {
-                            eprintln!("lever-namely: reconcile: {err:#}");
+                            log::warn("reconcile failed", &[("error", &format!("{err:#}"))]);
                         }
                         tokio::time::sleep(std::time::Duration::from_secs(every * 60)).await;
                     }
@@ -310,7 +297,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Events { config, status, json } => {
             let cfg = Config::load(&config)?;
             let journal = open_journal(&cfg)?;
-            let hires = journal.events(status.map(StatusArg::status))?;
+            let hires = journal.events(status)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&hires)?);
             } else {
@@ -330,7 +317,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let syncer = syncer(&cli.plugin, &config)?;
             let journal = Arc::new(open_journal(&cfg)?);
             let replayed = journal.replay(&id, serve::worker::now_ms())?;
-            eprintln!("lever-namely: re-queued opportunity {} (was {})", replayed.opportunity_id, replayed.previous.as_str());
+            log::info("re-queued", &[("opportunity_id", &replayed.opportunity_id), ("was", replayed.previous.as_str())]);
             serve::worker::drain(&journal, &syncer, &format!("replay-{}", std::process::id())).await?;
             print_hire(&journal, &replayed.opportunity_id)
         }
@@ -340,7 +327,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let syncer = syncer(&cli.plugin, &config)?;
             let journal = Arc::new(open_journal(&cfg)?);
             let report = reconcile::queue_missed(&journal, syncer.endpoints(), &credentials(&cfg)?, since).await?;
-            eprintln!("lever-namely: {} hires in Lever since then; {} queued, {} already known", report.found, report.queued, report.known);
+            log::info("reconciled", &[("found", &report.found.to_string()), ("queued", &report.queued.to_string()), ("known", &report.known.to_string())]);
             serve::worker::drain(&journal, &syncer, &format!("reconcile-{}", std::process::id())).await?;
             let hires = journal.events(None)?;
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({"report": report, "hires": hires}))?);

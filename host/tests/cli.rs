@@ -208,6 +208,43 @@ mod against_simulators {
     }
 
     #[test]
+    fn reconcile_then_events_then_replay() {
+        let (_rt, sims, config) = setup();
+        let journal = config.parent().unwrap().join("journal.db");
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str(&format!("[serve]\njournal = \"{}\"\n", journal.display()));
+        std::fs::write(&config, text).unwrap();
+        let c = config.to_str().unwrap();
+
+        let o = with_keys(&sims, &["--log-format", "json", "reconcile", "--since", "2020-01-01", "--config", c]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(v["report"]["queued"], 1, "{v}");
+        assert_eq!(v["hires"][0]["status"], "done");
+
+        let o = run(&["events", "--config", c, "--json"]);
+        let hires: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(hires[0]["opportunity_id"], demo_opportunity_id());
+        let o = run(&["events", "--config", c, "--status", "failed"]);
+        assert!(stdout(&o).contains("no hires"), "{}", stdout(&o));
+        let o = run(&["events", "--config", c, "--status", "broken"]);
+        assert_eq!(o.status.code(), Some(2));
+
+        // A replay syncs again; the hire is already in Namely, so nothing is created.
+        let o = with_keys(&sims, &["--log-format", "json", "replay", demo_opportunity_id(), "--config", c]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!((v["status"].as_str(), v["attempts"].as_u64()), (Some("done"), Some(2)), "{v}");
+        assert_eq!(sims.namely.profiles().len(), 1);
+        // Every log line is one JSON object.
+        for line in stderr(&o).lines() {
+            assert!(serde_json::from_str::<serde_json::Value>(line).is_ok(), "not JSON: {line}");
+        }
+        let o = with_keys(&sims, &["replay", "no-such-hire", "--config", c]);
+        assert_eq!(o.status.code(), Some(1));
+    }
+
+    #[test]
     fn check_reports_each_finding() {
         let (_rt, sims, config) = setup();
         let o = with_keys(&sims, &["check", "--config", config.to_str().unwrap()]);

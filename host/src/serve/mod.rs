@@ -95,10 +95,11 @@ async fn receive(State(s): State<Arc<Service>>, body: Bytes) -> impl IntoRespons
         return (StatusCode::OK, axum::Json(json!({"status": "ignored", "event": delivery.event})));
     }
     let journal = s.journal.clone();
-    let opp = delivery.opportunity_id.clone();
+    let (opp, event) = (delivery.opportunity_id.clone(), delivery.event.clone());
     let recorded = tokio::task::spawn_blocking(move || journal.record_delivery(&delivery, worker::now_ms())).await;
     let status = match recorded {
         Ok(Ok(r)) => {
+            crate::log::info("delivery journaled", &[("opportunity_id", &opp), ("event", &event), ("recorded", &format!("{r:?}"))]);
             if matches!(r, Recorded::Duplicate { .. }) {
                 Metrics::inc(&s.metrics.duplicates);
             }
@@ -106,11 +107,11 @@ async fn receive(State(s): State<Arc<Service>>, body: Bytes) -> impl IntoRespons
         }
         // Not journaled: Lever must deliver again, so never answer 2xx here.
         Ok(Err(e)) => {
-            eprintln!("lever-namely: could not journal a delivery for opportunity {opp}: {e:#}");
+            crate::log::error("could not journal a delivery", &[("opportunity_id", &opp), ("error", &format!("{e:#}"))]);
             return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"error": "the delivery could not be stored; retry"})));
         }
         Err(e) => {
-            eprintln!("lever-namely: journaling failed for opportunity {opp}: {e}");
+            crate::log::error("could not journal a delivery", &[("opportunity_id", &opp), ("error", &e.to_string())]);
             return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"error": "the delivery could not be stored; retry"})));
         }
     };
@@ -122,7 +123,7 @@ async fn receive(State(s): State<Arc<Service>>, body: Bytes) -> impl IntoRespons
 fn refuse(s: &Service, refusal: Refusal) -> (StatusCode, axum::Json<serde_json::Value>) {
     Metrics::inc(&s.metrics.rejected);
     let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    eprintln!("lever-namely: refused a webhook delivery ({}): {}", refusal.kind(), refusal.reason());
+    crate::log::warn("refused a webhook delivery", &[("kind", refusal.kind()), ("status", &refusal.status().to_string()), ("reason", &refusal.reason())]);
     (status, axum::Json(json!({"error": refusal.reason()})))
 }
 
@@ -161,7 +162,7 @@ pub async fn run(service: Arc<Service>, listener: tokio::net::TcpListener) -> an
                     Ok(None) => tokio::time::sleep(s.poll).await,
                     Err(e) => {
                         Metrics::inc(&s.metrics.failed);
-                        eprintln!("lever-namely: {name}: {e:#}");
+                        crate::log::error("worker failed", &[("worker", &name), ("error", &format!("{e:#}"))]);
                         tokio::time::sleep(s.poll).await;
                     }
                 }

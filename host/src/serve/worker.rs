@@ -71,8 +71,10 @@ pub async fn work_once_with_lease(journal: &Arc<Journal>, syncer: &Syncer, worke
         // The host could not run the component at all (a trap, a deadline): worth retrying.
         Err(e) => AttemptReport::from(Outcome::Transient { reason: format!("{e:#}") }),
     };
-    let j = journal.clone();
+    let (j, opp) = (journal.clone(), claim.opportunity_id.clone());
+    let outcome = format!("{:?}", report.outcome);
     let status = tokio::task::spawn_blocking(move || j.finish(&claim, report, now_ms())).await??;
+    crate::log::info("sync attempt finished", &[("opportunity_id", &opp), ("worker", worker), ("status", status.as_str()), ("outcome", &outcome)]);
     Ok(Some(status))
 }
 
