@@ -144,11 +144,21 @@ pub struct SyncSettings {
     pub retry_max_delay_ms: u64,
     /// The whole sync's deadline, seconds.
     pub deadline_secs: u64,
+    /// Requests a second to Lever, across all syncs of this process (Lever
+    /// allows about 10 per key); 0 = unlimited.
+    pub lever_requests_per_second: f64,
 }
 
 impl Default for SyncSettings {
     fn default() -> Self {
-        Self { http_timeout_ms: 30_000, max_attempts: 5, retry_base_delay_ms: 500, retry_max_delay_ms: 60_000, deadline_secs: 600 }
+        Self {
+            http_timeout_ms: 30_000,
+            max_attempts: 5,
+            retry_base_delay_ms: 500,
+            retry_max_delay_ms: 60_000,
+            deadline_secs: 600,
+            lever_requests_per_second: 8.0,
+        }
     }
 }
 

@@ -54,6 +54,33 @@ pub struct Destination {
     /// The configuration key that names this destination, for error messages.
     pub setting: String,
     pub authorization: Option<Secret>,
+    /// Spaces requests to stay under the service's rate limit, across calls.
+    pub rate: Option<Arc<RateLimiter>>,
+}
+
+/// Spaces requests evenly: at most `per_second`, shared by every caller.
+#[derive(Debug)]
+pub struct RateLimiter {
+    interval: Duration,
+    next: Mutex<tokio::time::Instant>,
+}
+
+impl RateLimiter {
+    pub fn new(per_second: f64) -> Self {
+        Self { interval: Duration::from_secs_f64(1.0 / per_second.max(0.001)), next: Mutex::new(tokio::time::Instant::now()) }
+    }
+
+    /// Wait for this request's slot.
+    pub async fn acquire(&self) {
+        let slot = {
+            let mut next = self.next.lock().unwrap();
+            let now = tokio::time::Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
 }
 
 /// Where the component may go.
@@ -178,8 +205,12 @@ impl WasiHttpHooks for EgressHooks {
         }
         let options = clamp(options, self.limits.max_timeout);
         let max = self.limits.max_response_bytes;
+        let rate = dest.rate.clone();
         let inner = wasmtime_wasi_http::default_hooks().send_request(request, Some(options), fut);
         Box::new(async move {
+            if let Some(rate) = rate {
+                rate.acquire().await;
+            }
             let (response, io) = Box::into_pin(inner).await?;
             // Cap the body: a response past the limit fails rather than exhausting memory.
             let response = response.map(|body| {
@@ -212,7 +243,7 @@ mod tests {
         let mut a = Allowlist::deny_all();
         let lever = Origin::of("https://api.lever.co/v1").unwrap();
         assert!(a.find(&lever).is_none());
-        a.allow(Destination { origin: lever.clone(), setting: "lever.base_url".into(), authorization: None });
+        a.allow(Destination { origin: lever.clone(), setting: "lever.base_url".into(), authorization: None, rate: None });
         assert!(a.find(&lever).is_some());
         assert!(a.find(&Origin::of("https://api.lever.co:8443/").unwrap()).is_none());
         assert!(a.find(&Origin::of("http://api.lever.co/").unwrap()).is_none());
@@ -230,7 +261,7 @@ mod tests {
 
     fn lever_only() -> Allowlist {
         let mut a = Allowlist::deny_all();
-        a.allow(Destination { origin: Origin::of("http://127.0.0.1:9/v1").unwrap(), setting: "[lever] base_url".into(), authorization: None });
+        a.allow(Destination { origin: Origin::of("http://127.0.0.1:9/v1").unwrap(), setting: "[lever] base_url".into(), authorization: None, rate: None });
         a
     }
 
@@ -266,5 +297,22 @@ mod tests {
         let max = Duration::from_secs(5);
         let o = clamp(Some(RequestOptions { connect_timeout: Some(Duration::from_secs(600)), first_byte_timeout: None, between_bytes_timeout: Some(Duration::from_secs(1)) }), max);
         assert_eq!((o.connect_timeout, o.first_byte_timeout, o.between_bytes_timeout), (Some(max), Some(max), Some(Duration::from_secs(1))));
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn requests_are_spaced_to_the_rate() {
+        let r = RateLimiter::new(100.0);
+        let start = tokio::time::Instant::now();
+        for _ in 0..11 {
+            r.acquire().await;
+        }
+        // 11 requests at 100 a second: the last cannot go out before 100 ms
+        // (a lower bound only: sleeps never end early, a busy machine may add).
+        assert!(start.elapsed() >= Duration::from_millis(100), "{:?}", start.elapsed());
     }
 }

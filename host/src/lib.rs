@@ -5,6 +5,7 @@
 //! allowlist and its settings through `wasi:config/store`, and bounds its CPU
 //! time and memory. The `lever-namely` binary is a thin CLI over this library.
 
+pub mod backfill;
 pub mod bindings;
 pub mod check;
 pub mod config;

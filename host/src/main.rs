@@ -15,7 +15,7 @@ use lever_namely::bindings::types::{MappingError, RecordType};
 use lever_namely::config::Config;
 use lever_namely::credentials::Credentials;
 use lever_namely::sync::{self, Syncer};
-use lever_namely::{check, inspect, log, mapping, reconcile, serve, Plugin};
+use lever_namely::{backfill, check, inspect, log, mapping, reconcile, serve, Plugin};
 use lever_namely_service::journal::{Journal, Status};
 use lever_namely_service::webhook::VerifierConfig;
 use std::sync::Arc;
@@ -143,6 +143,19 @@ enum Command {
         /// The lever-namely config file (TOML).
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
+    },
+    /// Sync every hire archived in Lever since a date, within both APIs' rate limits.
+    #[command(after_help = "Example:\n  lever-namely backfill --since 2026-01-01 --config lever-namely.toml")]
+    Backfill {
+        /// YYYY-MM-DD (UTC) or epoch milliseconds.
+        #[arg(long, value_name = "DATE")]
+        since: String,
+        /// The lever-namely config file (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Print the summary as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Start Lever and Namely simulators in-process, seed a hired candidate, sync it, and show the result.
     #[command(after_help = "Example:\n  lever-namely demo")]
@@ -298,8 +311,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cfg = Config::load(&config)?;
             let journal = open_journal(&cfg)?;
             let hires = journal.events(status)?;
+            let refused = journal.refusals(50)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&hires)?);
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({"hires": hires, "refused_deliveries": refused}))?);
             } else {
                 println!("{:<38} {:<10} {:>8}  {}", "OPPORTUNITY", "STATUS", "ATTEMPTS", "NAMELY ID / REASON");
                 for h in &hires {
@@ -308,6 +322,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 if hires.is_empty() {
                     println!("(no hires in {})", journal.path().display());
+                }
+                if status.is_none() && !refused.is_empty() {
+                    println!("\nREFUSED DELIVERIES (newest first)");
+                    for r in &refused {
+                        println!("{:>13}  {} {:<14} {}", r.received_at, r.status, r.kind, r.reason);
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -332,6 +352,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let hires = journal.events(None)?;
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({"report": report, "hires": hires}))?);
             Ok(if hires.iter().any(|h| h.status == Status::Failed) { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Backfill { since, config, json } => {
+            let cfg = Config::load(&config)?;
+            let since = reconcile::parse_since(&since)?;
+            let syncer = syncer(&cli.plugin, &config)?;
+            let journal = Arc::new(open_journal(&cfg)?);
+            let show = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let summary = backfill::run(&journal, &syncer, since, show, std::time::Duration::from_secs(60)).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                println!("{}", backfill::table(&summary));
+            }
+            Ok(if summary.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Demo => demo::run(&cli.plugin).await,
         Command::Inspect => {

@@ -7,7 +7,9 @@ use serde_json::{json, Value};
 use crate::bindings::sync::{ExistingProfile, SyncOutcome, SyncPlan};
 use crate::config::{Config, Endpoints};
 use crate::credentials::Credentials;
-use crate::egress::{Allowlist, Destination, EgressHooks, HttpLimits, Origin};
+use std::sync::Arc;
+
+use crate::egress::{Allowlist, Destination, EgressHooks, HttpLimits, Origin, RateLimiter};
 use crate::mapping::mapping_json;
 use crate::runtime::{explain_trap, Plugin};
 
@@ -19,6 +21,8 @@ pub struct Syncer {
     endpoints: Endpoints,
     credentials: Credentials,
     limits: HttpLimits,
+    lever_rate: Option<Arc<RateLimiter>>,
+    extra_settings: Vec<(String, String)>,
 }
 
 /// What the host refused during a call, for the operator.
@@ -28,7 +32,20 @@ impl Syncer {
     /// A syncer for a checked configuration.
     pub fn new(plugin: Plugin, config: Config, credentials: Credentials) -> anyhow::Result<Self> {
         let endpoints = config.endpoints()?;
-        Ok(Self { plugin, config, endpoints, credentials, limits: HttpLimits::default() })
+        let rps = config.sync.lever_requests_per_second;
+        let lever_rate = (rps > 0.0).then(|| Arc::new(RateLimiter::new(rps)));
+        Ok(Self { plugin, config, endpoints, credentials, limits: HttpLimits::default(), lever_rate, extra_settings: vec![] })
+    }
+
+    /// This syncer with more component settings (e.g. a prefetched `namely.profile_index`).
+    pub fn with_settings(mut self, extra: Vec<(String, String)>) -> Self {
+        self.extra_settings = extra;
+        self
+    }
+
+    /// The credentials, for host-side calls such as reconcile and backfill.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     /// The checked endpoints.
@@ -44,11 +61,13 @@ impl Syncer {
             origin: origin(&self.endpoints.lever_base)?,
             setting: "[lever] base_url".into(),
             authorization: Some(self.credentials.lever_authorization()),
+            rate: self.lever_rate.clone(),
         });
         a.allow(Destination {
             origin: origin(&self.endpoints.namely_base)?,
             setting: "[namely] company_url / base_url".into(),
             authorization: Some(self.credentials.namely_authorization()),
+            rate: None,
         });
         Ok(a)
     }
@@ -60,7 +79,8 @@ impl Syncer {
     ) -> anyhow::Result<(R, Refused)> {
         let hooks = EgressHooks::new(self.allowlist()?, self.limits.clone(), read_only);
         let refusals = hooks.refusals();
-        let settings = self.config.component_settings(&self.endpoints);
+        let mut settings = self.config.component_settings(&self.endpoints);
+        settings.extend(self.extra_settings.iter().cloned());
         let deadline = Duration::from_secs(self.config.sync.deadline_secs.max(1));
         // The guest's own time budget is the sync's deadline: it spends most of
         // it waiting on HTTP, which epochs count too.

@@ -223,8 +223,9 @@ mod against_simulators {
         assert_eq!(v["hires"][0]["status"], "done");
 
         let o = run(&["events", "--config", c, "--json"]);
-        let hires: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-        assert_eq!(hires[0]["opportunity_id"], demo_opportunity_id());
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(v["hires"][0]["opportunity_id"], demo_opportunity_id());
+        assert_eq!(v["refused_deliveries"], serde_json::json!([]));
         let o = run(&["events", "--config", c, "--status", "failed"]);
         assert!(stdout(&o).contains("no hires"), "{}", stdout(&o));
         let o = run(&["events", "--config", c, "--status", "broken"]);

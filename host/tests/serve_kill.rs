@@ -67,7 +67,7 @@ fn a_killed_service_finishes_every_hire_after_a_restart_without_duplicates() {
     std::fs::write(&config, format!(
         "[lever]\nbase_url = \"{}\"\napi_key_env = \"KILL_LEVER_KEY\"\nwebhook_tokens = {{ candidateHired = \"KILL_HOOK_TOKEN\" }}\n\
          [namely]\nbase_url = \"{}\"\naccess_token_env = \"KILL_NAMELY_TOKEN\"\n[sandbox]\nallow_loopback = true\n\
-         [sync]\nretry_base_delay_ms = 10\n[serve]\nlisten = \"127.0.0.1:{port}\"\njournal = \"{}\"\nworkers = 2\nlease_secs = 2\nreconcile_every_mins = 0\n",
+         [sync]\nretry_base_delay_ms = 10\nlever_requests_per_second = 50\n[serve]\nlisten = \"127.0.0.1:{port}\"\njournal = \"{}\"\nworkers = 2\nlease_secs = 2\nreconcile_every_mins = 0\n",
         sims.lever.base_url(), sims.namely.base_url(), journal_path.display())).unwrap();
 
     let mut child = spawn(&config, &sims);

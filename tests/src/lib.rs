@@ -43,7 +43,14 @@ pub mod sync_harness {
             lever: LeverSettings { base_url: Some(sims.lever.base_url()), ..LeverSettings::default() },
             namely: NamelySettings { company_url: None, base_url: Some(sims.namely.base_url()), access_token_env: None },
             sandbox: SandboxSettings { allow_loopback: true },
-            sync: SyncSettings { http_timeout_ms: 5_000, max_attempts: 6, retry_base_delay_ms: 10, retry_max_delay_ms: 300, deadline_secs: 120 },
+            sync: SyncSettings {
+                http_timeout_ms: 5_000,
+                max_attempts: 6,
+                retry_base_delay_ms: 10,
+                retry_max_delay_ms: 300,
+                deadline_secs: 120,
+                lever_requests_per_second: 0.0,
+            },
             ..Config::default()
         }
     }

@@ -106,7 +106,17 @@ fn refusals_get_the_right_status() {
         let (status, text) = r.rt.block_on(post(r.addr, WEBHOOK_PATH, &body));
         assert_eq!(status, want, "{what}: {text}");
     }
-    assert!(r.journal.events(None).unwrap().is_empty(), "nothing refused was journaled");
+    assert!(r.journal.events(None).unwrap().is_empty(), "nothing refused became a hire");
+    // Every refusal is visible in `events`, with its status and reason.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while r.journal.refusals(100).unwrap().len() < 6 {
+        assert!(Instant::now() < deadline, "refusals recorded: {:?}", r.journal.refusals(100).unwrap());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let statuses: Vec<u16> = r.journal.refusals(100).unwrap().iter().map(|x| x.status).collect();
+    for want in [400, 401, 403, 413, 422] {
+        assert!(statuses.contains(&want), "{statuses:?}");
+    }
     assert_eq!(r.sims.namely.write_count(), 0);
 }
 
@@ -216,4 +226,30 @@ fn replay_after_the_data_is_fixed_in_lever_succeeds() {
     assert_eq!(r.journal.hire(&opp).unwrap().unwrap().status, Status::Done);
     assert_eq!(r.sims.namely.profiles().len(), 1);
     assert_eq!(r.journal.attempts(&opp).unwrap().len(), 2);
+}
+
+#[test]
+fn a_backfill_syncs_every_hire_with_one_namely_listing_instead_of_a_lookup_each() {
+    let r = start();
+    let mut ids = vec![demo_opportunity_id().to_string()];
+    for n in 1..30 {
+        ids.push(r.sims.lever.add_hire(NewHire::numbered(n)));
+    }
+    // Namely's throttle, tight: per-hire lookups would run straight into it.
+    r.sims.namely.faults().set_profiles_rate_limit(5, Duration::from_secs(60));
+    let s = syncer(&r.sims, config(&r.sims, RecordTypeSetting::Hris));
+    // A journal of its own: the running service's workers must not take these hires.
+    let journal = Arc::new(Journal::open(r._dir.0.join("backfill.db")).unwrap());
+    let summary = r.rt.block_on(lever_namely::backfill::run(&journal, &s, 0, false, Duration::from_millis(50))).unwrap();
+    assert_eq!(summary.found, ids.len());
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    assert_eq!(summary.by_status.get("done"), Some(&ids.len()), "{summary:?}");
+    assert_eq!(r.sims.namely.profiles().len(), ids.len());
+    let lookups = r.sims.namely.requests().iter().filter(|q| q.method == "GET" && q.path.starts_with("/api/v1/profiles")).count();
+    assert!(lookups <= 2, "{lookups} GET /profiles for {} hires", ids.len());
+    assert!(!r.sims.namely.requests().iter().any(|q| q.status == Some(406)));
+    // A second backfill finds them all synced.
+    let again = r.rt.block_on(lever_namely::backfill::run(&journal, &s, 0, false, Duration::from_millis(50))).unwrap();
+    assert_eq!(again.already_synced, ids.len());
+    assert!(lever_namely::backfill::table(&again).contains("already synced before"));
 }

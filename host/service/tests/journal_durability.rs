@@ -173,7 +173,7 @@ fn reopening_the_file_keeps_everything() {
         journal.finish(&claim, Outcome::Permanent { reason: "no email".into() }, T0 + 5).unwrap();
     }
     let journal = dir.open();
-    assert_eq!(journal.schema_version().unwrap(), 1);
+    assert_eq!(journal.schema_version().unwrap(), lever_namely_service::journal::schema::MIGRATIONS.len() as i64);
     let hires = journal.events(None).unwrap();
     assert_eq!(hires.len(), 2);
     assert_eq!((hires[0].status, hires[0].namely_id.as_deref()), (Status::Done, Some("77")));

@@ -14,12 +14,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
-use lever_namely_service::journal::{Journal, Recorded, Status};
+use lever_namely_service::journal::{Journal, Recorded, RefusalRecord, Status};
 use lever_namely_service::webhook::{self, Refusal, Verified, VerifierConfig};
 use lever_namely_service::Secret;
 use serde_json::json;
@@ -69,9 +70,23 @@ pub fn webhook_tokens(config: &Config) -> anyhow::Result<HashMap<String, Secret>
     Ok(tokens)
 }
 
-async fn receive(State(s): State<Arc<Service>>, body: Bytes) -> impl IntoResponse {
+async fn receive(State(s): State<Arc<Service>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> impl IntoResponse {
     let started = Instant::now();
     Metrics::inc(&s.metrics.received);
+    let body = match body {
+        Ok(b) => b,
+        // Over the body limit (the only way reading the body fails here, short of a dropped connection).
+        Err(e) => {
+            let limit = s.verifier.max_body_bytes;
+            return if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                // The body was not read past the limit; its declared length says how large it is.
+                let declared = headers.get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+                refuse(&s, Refusal::TooLarge { limit, size: declared.unwrap_or(limit + 1) })
+            } else {
+                refuse(&s, Refusal::Malformed(format!("the body could not be read: {}", e.body_text())))
+            };
+        }
+    };
     let verified = match webhook::verify(&body, &s.verifier, worker::now_ms()) {
         Ok(v) => v,
         Err(refusal) => return refuse(&s, refusal),
@@ -123,6 +138,14 @@ async fn receive(State(s): State<Arc<Service>>, body: Bytes) -> impl IntoRespons
 fn refuse(s: &Service, refusal: Refusal) -> (StatusCode, axum::Json<serde_json::Value>) {
     Metrics::inc(&s.metrics.rejected);
     let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    // Kept for `events`, off the answer's path.
+    let record = RefusalRecord { received_at: worker::now_ms(), kind: refusal.kind().into(), status: refusal.status(), reason: refusal.reason() };
+    let journal = s.journal.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = journal.record_refusal(&record) {
+            crate::log::error("could not record a refusal", &[("error", &format!("{e:#}"))]);
+        }
+    });
     crate::log::warn("refused a webhook delivery", &[("kind", refusal.kind()), ("status", &refusal.status().to_string()), ("reason", &refusal.reason())]);
     (status, axum::Json(json!({"error": refusal.reason()})))
 }

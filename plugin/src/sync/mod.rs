@@ -292,7 +292,7 @@ async fn create_once<T: Transport>(c: &Client<'_, T>, m: &Mapping) -> Result<Str
             return Err(err);
         }
         c.transport.sleep(api::backoff(c.settings.base_delay, c.settings.max_delay, attempt, "create")).await;
-        if let Some(found) = c.namely_find(&m.profile.email, m.profile.personal_email.as_deref()).await? {
+        if let Some(found) = c.namely_lookup(&m.profile.email, m.profile.personal_email.as_deref()).await? {
             return Ok(found.id);
         }
         attempt += 1;

@@ -33,6 +33,20 @@ impl<'a, T: Transport> Client<'a, T> {
     /// A profile whose work email is `email` or whose personal email is
     /// `personal`, compared case-insensitively (Namely's filters may be partial).
     pub async fn namely_find(&self, email: &str, personal: Option<&str>) -> Result<Option<Found>, CallError> {
+        // A backfill's prefetched index answers without a request each.
+        if let Some(index) = &self.settings.profile_index {
+            let look = |e: &str| index.get(&e.trim().to_lowercase()).cloned();
+            if let Some(id) = look(email) {
+                return Ok(Some(Found { id, matched_by: "email" }));
+            }
+            return Ok(personal.and_then(look).map(|id| Found { id, matched_by: "personal_email" }));
+        }
+        self.namely_lookup(email, personal).await
+    }
+
+    /// [`Client::namely_find`] asking Namely itself, never a prefetched index
+    /// (which cannot know of a profile created a moment ago).
+    pub async fn namely_lookup(&self, email: &str, personal: Option<&str>) -> Result<Option<Found>, CallError> {
         let query = |field: &'static str, value: &str| {
             let url = self.namely(&format!("/profiles?filter[{field}]={}&per_page=50", encode(value)));
             async move { self.get_json(Api::Namely, "looking up existing profiles", url).await }

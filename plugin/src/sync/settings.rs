@@ -16,6 +16,7 @@
 //! | `retry.max_attempts` | attempts per request (default 5) |
 //! | `retry.base_delay_ms` | first backoff delay (default 500) |
 //! | `retry.max_delay_ms` | longest single wait (default 60000) |
+//! | `namely.profile_index` | optional JSON `{"email": id, …}` of every Namely profile's work and personal email (lower-case), fetched in bulk by the host for a backfill; when given, it replaces the per-hire lookups |
 
 use std::time::Duration;
 
@@ -32,6 +33,8 @@ pub struct Settings {
     pub max_attempts: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
+    /// Every Namely profile by lower-cased email, when the host prefetched them.
+    pub profile_index: Option<std::collections::HashMap<String, String>>,
 }
 
 impl Settings {
@@ -79,6 +82,16 @@ impl Settings {
             max_attempts: number("retry.max_attempts", 5)?.clamp(1, 20) as u32,
             base_delay: Duration::from_millis(number("retry.base_delay_ms", 500)?),
             max_delay: Duration::from_millis(number("retry.max_delay_ms", 60_000)?),
+            profile_index: match get("namely.profile_index").filter(|t| !t.trim().is_empty()) {
+                None => None,
+                Some(text) => Some(
+                    serde_json::from_str::<std::collections::HashMap<String, String>>(&text)
+                        .map_err(|e| format!("the setting `namely.profile_index` must be a JSON object of email to id: {e}"))?
+                        .into_iter()
+                        .map(|(k, v)| (k.trim().to_lowercase(), v))
+                        .collect(),
+                ),
+            },
         })
     }
 

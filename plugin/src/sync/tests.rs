@@ -62,6 +62,7 @@ fn settings() -> Settings {
         max_attempts: 4,
         base_delay: Duration::from_millis(100),
         max_delay: Duration::from_secs(10),
+        profile_index: None,
     }
 }
 
@@ -145,4 +146,28 @@ fn permission_errors_are_not_retried_and_say_what_to_fix() {
     let e = pollster::block_on(c.get_json(Api::Lever, "the opportunity", url.into())).unwrap_err();
     assert!(!e.retryable() && e.reason().contains("API key"), "{}", e.reason());
     assert_eq!(t.count("GET", url), 1);
+}
+
+#[test]
+fn a_prefetched_index_replaces_the_lookups() {
+    let t = Scripted::default();
+    let mut s = settings();
+    s.profile_index = Some([("ada@example.com".to_string(), "p-9".to_string())].into_iter().collect());
+    let c = Client { transport: &t, settings: &s };
+    let found = pollster::block_on(c.namely_find("ADA@example.com", None)).unwrap().unwrap();
+    assert_eq!((found.id.as_str(), found.matched_by), ("p-9", "email"));
+    assert_eq!(pollster::block_on(c.namely_find("bob@example.com", Some("b@home.org"))).unwrap(), None);
+    assert!(t.sent.borrow().is_empty(), "no request was sent");
+}
+
+#[test]
+fn after_a_lost_create_namely_itself_is_asked_not_the_index() {
+    let t = Scripted::default()
+        .on("POST", PROFILES, vec![Err(TransportError::Timeout("first byte".into()))])
+        .on("GET", PROFILES, vec![ok(200, json!({"profiles": [{"id": "p-1", "email": "ada@example.com"}]})), ok(200, json!({"profiles": []}))]);
+    let mut s = settings();
+    s.profile_index = Some(Default::default());
+    let c = Client { transport: &t, settings: &s };
+    assert_eq!(pollster::block_on(super::create_once(&c, &mapping())).unwrap(), "p-1");
+    assert_eq!(t.count("POST", PROFILES), 1);
 }

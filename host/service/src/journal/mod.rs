@@ -34,6 +34,7 @@
 
 mod read;
 mod record;
+mod refusals;
 pub mod schema;
 mod types;
 mod work;
@@ -49,6 +50,7 @@ pub use self::types::{
     AttemptRecord, AttemptReport, Claim, DeliveryRecord, HireSummary, JournalCounts, Outcome, Reconciled, Recorded,
     Replayed, RetryPolicy, Status, SyncResult,
 };
+pub use self::refusals::{RefusalRecord, KEPT_REFUSALS};
 pub use self::work::LeaseLost;
 
 /// How long a call waits for another process's write lock before failing.

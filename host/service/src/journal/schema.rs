@@ -76,6 +76,16 @@ pub const MIGRATIONS: &[&str] = &[
         why             TEXT NOT NULL
     );
     "#,
+    // 2: refused deliveries, so `events` can show them (only the newest are kept).
+    r#"
+    CREATE TABLE refusals (
+        id              INTEGER PRIMARY KEY,
+        received_at     INTEGER NOT NULL,
+        kind            TEXT NOT NULL,
+        status          INTEGER NOT NULL,
+        reason          TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Bring the schema up to date. Safe when several processes open the same
