@@ -280,12 +280,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let addr = serve::listen_address(&cfg, listen.as_deref())?;
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))?;
             log::info("listening", &[("address", &listener.local_addr()?.to_string()), ("path", serve::WEBHOOK_PATH), ("journal", &journal.path().display().to_string())]);
+            // Known, it lets rejections' archive changes be dropped at the door.
+            let hired_reason = match reconcile::hired_reason_id(syncer.endpoints(), &credentials(&cfg)?).await {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    log::warn("the Hired archive reason is unknown; every archive change will be checked", &[("error", &format!("{e:#}"))]);
+                    None
+                }
+            };
             let service = Arc::new(serve::Service {
                 journal: journal.clone(),
                 syncer: syncer.clone(),
                 verifier,
                 metrics: Default::default(),
                 hire_stage: cfg.serve.hire_stage.clone(),
+                hired_reason,
                 workers: cfg.serve.workers.unwrap_or(2),
                 poll: std::time::Duration::from_millis(500),
                 lease: cfg.serve.lease_secs.map_or(serve::worker::LEASE, std::time::Duration::from_secs),

@@ -45,6 +45,22 @@ pub fn parse_since(text: &str) -> anyhow::Result<i64> {
     Ok((era * 146_097 + doe - 719_468) * 86_400_000)
 }
 
+/// The id of the account's Hired archive reason (the one of type `hired`).
+pub async fn hired_reason_id(e: &Endpoints, c: &Credentials) -> anyhow::Result<String> {
+    let url = format!("{}/archive_reasons", e.lever_base);
+    let v = match get(&url, &c.lever_authorization()).await {
+        Ok((200, v)) => v,
+        Ok((s, v)) => anyhow::bail!("Lever answered {s} to {url}: {v}"),
+        Err(m) => anyhow::bail!("Lever: {m}"),
+    };
+    v["data"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["type"] == "hired"))
+        .and_then(|r| r["id"].as_str())
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("Lever shows no archive reason of type hired to this key"))
+}
+
 /// The ids of opportunities archived as Hired since `since_ms`.
 pub async fn hires_since(e: &Endpoints, c: &Credentials, since_ms: i64) -> anyhow::Result<Vec<String>> {
     let auth = c.lever_authorization();
@@ -58,13 +74,7 @@ pub async fn hires_since(e: &Endpoints, c: &Credentials, since_ms: i64) -> anyho
             }
         }
     };
-    let reasons = answer(format!("{}/archive_reasons", e.lever_base)).await?;
-    let hired = reasons["data"]
-        .as_array()
-        .and_then(|a| a.iter().find(|r| r["type"] == "hired"))
-        .and_then(|r| r["id"].as_str())
-        .ok_or_else(|| anyhow::anyhow!("Lever shows no archive reason of type hired to this key"))?
-        .to_string();
+    let hired = hired_reason_id(e, c).await?;
     let mut ids = Vec::new();
     let mut offset: Option<String> = None;
     for _ in 0..10_000 {

@@ -47,6 +47,7 @@ fn start() -> Running {
         verifier,
         metrics: Default::default(),
         hire_stage: None,
+        hired_reason: Some(sims.lever.hired_reason_id()),
         workers: 2,
         poll: Duration::from_millis(20),
         lease: Duration::from_secs(60),
@@ -63,11 +64,16 @@ fn now_ms() -> i64 {
 
 /// A delivery as Lever sends it, signed with `key`.
 fn delivery(event: &str, opportunity: &str, triggered_at: i64, token: &str, key: &str) -> Vec<u8> {
+    archived(event, opportunity, triggered_at, token, key, lever_namely_simulators::HIRED_REASON_ID)
+}
+
+/// A delivery whose `toArchived.reason` is `reason`.
+fn archived(event: &str, opportunity: &str, triggered_at: i64, token: &str, key: &str, reason: &str) -> Vec<u8> {
     let sig = signature::sign(&Secret::new(key), token, &triggered_at.to_string());
     json!({
         "triggeredAt": triggered_at, "event": event, "signature": sig, "token": token,
         "data": {"opportunityId": opportunity, "candidateId": opportunity, "contactId": "c",
-                 "toArchived": {"archivedAt": triggered_at, "reason": "whatever"}, "fromArchived": null}
+                 "toArchived": {"archivedAt": triggered_at, "reason": reason}, "fromArchived": null}
     })
     .to_string()
     .into_bytes()
@@ -128,6 +134,17 @@ fn a_signed_test_delivery_is_acknowledged_and_ignored() {
     let body = json!({"triggeredAt": t, "event": "candidateHired", "signature": sig, "token": "tok"}).to_string();
     let (status, _) = r.rt.block_on(post(r.addr, WEBHOOK_PATH, body.as_bytes()));
     assert_eq!(status, 200);
+    assert!(r.journal.events(None).unwrap().is_empty());
+}
+
+#[test]
+fn archive_changes_to_other_reasons_are_acknowledged_and_dropped() {
+    let r = start();
+    let other = r.sims.lever.non_hired_reason_id();
+    let body = archived("candidateArchiveChange", demo_opportunity_id(), now_ms(), "tok-x", ARCHIVE_TOKEN, &other);
+    let (status, text) = r.rt.block_on(post(r.addr, WEBHOOK_PATH, &body));
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("ignored"), "{text}");
     assert!(r.journal.events(None).unwrap().is_empty());
 }
 

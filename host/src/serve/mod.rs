@@ -40,6 +40,10 @@ pub struct Service {
     pub metrics: Metrics,
     /// A `candidateStageChange` into this stage counts as a hire.
     pub hire_stage: Option<String>,
+    /// The Hired archive reason's id, when known: archive changes to any
+    /// other reason (every rejection) are acknowledged and dropped instead of
+    /// becoming a hire to check. Unknown: every archive change is checked.
+    pub hired_reason: Option<String>,
     pub workers: usize,
     /// How often idle workers look for due hires (retries come due by time).
     pub poll: Duration,
@@ -102,7 +106,11 @@ async fn receive(State(s): State<Arc<Service>>, headers: HeaderMap, body: Result
     // Only hires start a sync; other verified events are acknowledged and dropped.
     let relevant = match delivery.event.as_str() {
         "candidateHired" => true,
-        "candidateArchiveChange" => delivery.to_archived_reason.is_some(),
+        "candidateArchiveChange" => match (&delivery.to_archived_reason, &s.hired_reason) {
+            (Some(to), Some(hired)) => to == hired,
+            (to, None) => to.is_some(),
+            (None, _) => false,
+        },
         "candidateStageChange" => s.hire_stage.is_some() && delivery.to_stage_id == s.hire_stage,
         _ => false,
     };
