@@ -83,6 +83,11 @@ pub async fn redirector(location: &str) -> (String, std::sync::Arc<std::sync::at
                 let _ = sock.read(&mut buf).await;
                 let reply = format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
                 let _ = sock.write_all(reply.as_bytes()).await;
+                // Close gracefully: read what the client still sends, so the
+                // close is a FIN and not a reset.
+                let _ = sock.shutdown().await;
+                let mut rest = Vec::new();
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), sock.read_to_end(&mut rest)).await;
             });
         }
     });

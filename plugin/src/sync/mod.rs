@@ -46,10 +46,12 @@ impl From<CallError> for Stop {
 }
 
 /// Everything known before anything is written.
-struct Prepared {
-    mapping: Mapping,
-    resume: Option<ResumeFile>,
-    existing: Option<ExistingProfile>,
+enum Prepared {
+    /// The hire is already in Namely; the mapping is there unless the data
+    /// has since become unmappable (a hire synced before is still done).
+    Existing { existing: ExistingProfile, mapping: Option<Mapping> },
+    /// The hire is to be created.
+    New { mapping: Mapping, resume: Option<ResumeFile> },
 }
 
 fn record_words(r: RecordType) -> (&'static str, &'static str) {
@@ -77,54 +79,27 @@ async fn prepare<T: Transport>(c: &Client<'_, T>, id: &str) -> Result<Prepared, 
     let b = bundle::from_value(&bundle_value, &c.settings.options)
         .map_err(|e| failure(format!("Lever's data for this hire could not be read: {}", mapping_error_text(&e)), false))?;
     let recorded = note::recorded_namely_id(&notes);
+    let lever_note = |id: String| ExistingProfile { namely_id: id, matched_by: "lever-note".into() };
     let mapping = match mapping::map_candidate(&b.candidate, &NamelyContext { job_titles: Some(titles) }, &c.settings.options) {
         Ok(m) => m,
         Err(e) => {
-            // A hire synced before is done even if its data has since changed.
-            if let Some(id) = recorded {
-                return Ok(Prepared {
-                    mapping: empty_mapping(c.settings.options.record_type),
-                    resume: None,
-                    existing: Some(ExistingProfile { namely_id: id, matched_by: "lever-note".into() }),
-                });
-            }
-            return Err(failure(mapping_error_text(&e), false));
+            return match recorded {
+                Some(id) => Ok(Prepared::Existing { existing: lever_note(id), mapping: None }),
+                None => Err(failure(mapping_error_text(&e), false)),
+            };
         }
     };
     let existing = match recorded {
-        Some(id) => Some(ExistingProfile { namely_id: id, matched_by: "lever-note".into() }),
+        Some(id) => Some(lever_note(id)),
         None => c
             .namely_find(&mapping.profile.email, mapping.profile.personal_email.as_deref())
             .await?
             .map(|Found { id, matched_by }| ExistingProfile { namely_id: id, matched_by: matched_by.into() }),
     };
-    Ok(Prepared { mapping, resume: b.candidate.resume, existing })
-}
-
-fn empty_mapping(record_type: RecordType) -> Mapping {
-    Mapping {
-        record_type,
-        profile: crate::types::NamelyProfile {
-            first_name: String::new(),
-            middle_name: None,
-            last_name: String::new(),
-            preferred_name: None,
-            email: String::new(),
-            personal_email: None,
-            user_status: String::new(),
-            start_date: None,
-            mobile_phone: None,
-            home_phone: None,
-            linkedin_url: None,
-            job_title: None,
-            employee_type: None,
-            salary: None,
-            home: None,
-            resume: None,
-        },
-        warnings: vec![],
-        request_json: String::new(),
-    }
+    Ok(match existing {
+        Some(existing) => Prepared::Existing { existing, mapping: Some(mapping) },
+        None => Prepared::New { mapping, resume: b.candidate.resume },
+    })
 }
 
 /// A mapping error in one paragraph.
@@ -153,30 +128,33 @@ pub async fn plan<T: Transport>(t: &T, s: &Settings, id: &str) -> SyncPlan {
             plan.outcome = "would-fail".into();
             plan.reason = Some(f.reason);
         }
-        Ok(p) => {
-            let lever_note = format!("POST {}/opportunities/{id}/notes", s.lever_base);
-            if let Some(e) = &p.existing {
-                plan.outcome = "already-synced".into();
-                if e.matched_by != "lever-note" {
-                    plan.steps.push(format!("Post a note on the Lever candidate recording the existing Namely profile {} ({lever_note})", e.namely_id));
-                }
-            } else {
-                plan.outcome = "would-create".into();
-                let (_, words) = record_words(s.options.record_type);
-                if let Some(r) = &p.resume {
-                    let name = r.name.clone().unwrap_or_else(|| r.id.clone());
-                    plan.steps.push(format!("Download the resume \"{name}\" from Lever and upload it to Namely (POST {}/files)", s.namely_base));
-                }
-                plan.steps.push(format!("Create a Namely {words} (POST {}/profiles) with the request shown", s.namely_base));
-                if p.resume.is_some() {
-                    plan.steps.push(format!("Attach the uploaded resume to the new profile (PUT {}/profiles/{{id}})", s.namely_base));
-                }
-                plan.steps.push(format!("Post a note with the Namely ID, a link and every warning on the Lever candidate ({lever_note})"));
+        Ok(Prepared::Existing { existing, mapping }) => {
+            plan.outcome = "already-synced".into();
+            if existing.matched_by != "lever-note" {
+                plan.steps.push(format!(
+                    "Post a note on the Lever candidate recording the existing Namely profile {} (POST {}/opportunities/{id}/notes)",
+                    existing.namely_id, s.lever_base
+                ));
             }
-            plan.existing = p.existing;
-            if !p.mapping.request_json.is_empty() {
-                plan.mapping = Some(p.mapping);
+            plan.existing = Some(existing);
+            plan.mapping = mapping;
+        }
+        Ok(Prepared::New { mapping, resume }) => {
+            plan.outcome = "would-create".into();
+            let (_, words) = record_words(s.options.record_type);
+            if let Some(r) = &resume {
+                let name = r.name.clone().unwrap_or_else(|| r.id.clone());
+                plan.steps.push(format!("Download the resume \"{name}\" from Lever and upload it to Namely (POST {}/files)", s.namely_base));
             }
+            plan.steps.push(format!("Create a Namely {words} (POST {}/profiles) with the request shown", s.namely_base));
+            if resume.is_some() {
+                plan.steps.push(format!("Attach the uploaded resume to the new profile (PUT {}/profiles/{{id}})", s.namely_base));
+            }
+            plan.steps.push(format!(
+                "Post a note with the Namely ID, a link and every warning on the Lever candidate (POST {}/opportunities/{id}/notes)",
+                s.lever_base
+            ));
+            plan.mapping = Some(mapping);
         }
     }
     plan
@@ -185,8 +163,18 @@ pub async fn plan<T: Transport>(t: &T, s: &Settings, id: &str) -> SyncPlan {
 /// Sync one opportunity.
 pub async fn run<T: Transport>(t: &T, s: &Settings, id: &str) -> SyncOutcome {
     let c = Client { transport: t, settings: s };
-    let p = match prepare(&c, id).await {
-        Ok(p) => p,
+    let (mapping, resume) = match prepare(&c, id).await {
+        Ok(Prepared::New { mapping, resume }) => (mapping, resume),
+        Ok(Prepared::Existing { existing, .. }) => {
+            if existing.matched_by != "lever-note" {
+                // Found in Namely but never noted in Lever (an earlier sync was
+                // cut short, or someone created it by hand): record it, once.
+                let url = profile_url(s, &existing.namely_id);
+                let text = note::synced(&format!("existing Namely profile found by {}", existing.matched_by), &existing.namely_id, &url, &[]);
+                let _ = post_note_once(&c, id, &text).await;
+            }
+            return SyncOutcome::AlreadySynced(existing);
+        }
         Err(Stop::NotHired(why)) => return SyncOutcome::NotHired(why),
         Err(Stop::Failed(mut f)) => {
             if s.failure_notes && !f.retryable {
@@ -196,19 +184,8 @@ pub async fn run<T: Transport>(t: &T, s: &Settings, id: &str) -> SyncOutcome {
         }
     };
     let (kind, words) = record_words(s.options.record_type);
-    if let Some(existing) = p.existing {
-        if existing.matched_by != "lever-note" {
-            // Found in Namely but never noted in Lever (an earlier sync was
-            // cut short, or someone created it by hand): record it, once.
-            let url = profile_url(s, &existing.namely_id);
-            let text = note::synced(&format!("existing Namely profile found by {}", existing.matched_by), &existing.namely_id, &url, &[]);
-            let _ = post_note_once(&c, id, &text).await;
-        }
-        return SyncOutcome::AlreadySynced(existing);
-    }
-
     // Wave 3 (the lookups ran in prepare): download the resume.
-    let resume = match &p.resume {
+    let resume = match &resume {
         Some(r) => Some((r.clone(), c.lever_download(id, &r.source, &r.id).await)),
         None => None,
     };
@@ -224,7 +201,7 @@ pub async fn run<T: Transport>(t: &T, s: &Settings, id: &str) -> SyncOutcome {
             None => None,
         }
     };
-    let (created, uploaded) = (create_once(&c, &p.mapping), upload).join().await;
+    let (created, uploaded) = (create_once(&c, &mapping), upload).join().await;
     let namely_id = match created {
         Ok(id) => id,
         Err(e) => {
@@ -235,7 +212,7 @@ pub async fn run<T: Transport>(t: &T, s: &Settings, id: &str) -> SyncOutcome {
             return SyncOutcome::Failed(f);
         }
     };
-    let mut warnings = p.mapping.warnings.clone();
+    let mut warnings = mapping.warnings.clone();
     let file_id = match uploaded {
         Some(Ok(file_id)) => Some(file_id),
         Some(Err(e)) => {

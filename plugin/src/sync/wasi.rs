@@ -46,6 +46,10 @@ impl Transport for WasiTransport {
         for (k, v) in &r.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
+        // Declare the length: otherwise the body goes out chunked, and a GET
+        // then carries a terminating chunk that a server which answers
+        // without reading it resets the connection over.
+        builder = builder.header("content-length", r.body.len().to_string());
         let request = builder.body(Body::from(r.body)).map_err(|e| TransportError::Failed(format!("bad request to {}: {e}", r.url)))?;
         let response = self.client.send(request).await.map_err(|e| classify(&e))?;
         let status = response.status().as_u16();
