@@ -103,10 +103,27 @@ pub async fn post(addr: std::net::SocketAddr, path: &str, body: &[u8]) -> (u16, 
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    sock.write_all(head.as_bytes()).await.unwrap();
-    sock.write_all(body).await.unwrap();
+    // Write and read at once, and let the write fail: a server that refuses
+    // an oversized body answers before reading it all and closes, so the
+    // rest of the body meets a closed socket (EPIPE) while the answer is
+    // already on its way back.
+    let (mut rd, mut wr) = sock.split();
+    let mut payload = head.into_bytes();
+    payload.extend_from_slice(body);
+    let write = async move {
+        let _ = wr.write_all(&payload).await;
+    };
     let mut out = Vec::new();
-    let _ = sock.read_to_end(&mut out).await;
+    let read = async {
+        let mut buf = [0u8; 8192];
+        loop {
+            match rd.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::join!(write, read);
     let text = String::from_utf8_lossy(&out).into_owned();
     let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
