@@ -106,9 +106,10 @@ pub async fn run(journal: &Arc<Journal>, syncer: &Syncer, since_ms: i64, show_pr
             }
             Some(_) => {}
             None => {
-                // Nothing due for us: done, unless another worker (a running
-                // serve) still holds some of these hires.
-                let held = queued.iter().filter(|id| journal.hire(id).ok().flatten().is_some_and(|h| h.status == Status::Running)).count();
+                // Nothing due now: done, unless some of these hires wait for
+                // a retry or another worker (a running serve) holds them.
+                let unfinished = |s: Status| matches!(s, Status::Running | Status::Retrying | Status::Pending);
+                let held = queued.iter().filter(|id| journal.hire(id).ok().flatten().is_some_and(|h| unfinished(h.status))).count();
                 if held == 0 {
                     break;
                 }
