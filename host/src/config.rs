@@ -7,7 +7,11 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde::Deserialize;
 
+use std::time::Duration;
+
 use crate::bindings::types::{MapOptions, RecordType};
+use crate::egress::{AddressPolicy, HttpLimits};
+use crate::limits::Limits;
 
 /// The whole configuration file.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -101,13 +105,98 @@ pub struct NamelySettings {
     pub access_token_env: Option<String>,
 }
 
-/// `[sandbox]`
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `[sandbox]`: what the component may reach and use. Every limit has a
+/// default that a normal sync stays far below.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct SandboxSettings {
-    /// Allow plain HTTP to loopback addresses (simulators and tests only).
-    #[serde(default)]
+    /// Allow loopback addresses, and plain HTTP to them (simulators and tests only).
     pub allow_loopback: bool,
+    /// Allow private address ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7).
+    pub allow_private_networks: bool,
+    /// CPU time per call, milliseconds; default 5000.
+    pub cpu_ms: u64,
+    /// Memory the component may grow to, MiB; default 128.
+    pub memory_mib: u64,
+    /// Elements a table may grow to; default 100000.
+    pub table_elements: u64,
+    /// Outbound requests per call; default 500.
+    pub max_requests: u64,
+    /// Outbound connections open at once; default 8.
+    pub max_concurrent_requests: u64,
+    /// The largest request body the component may send, MiB; default 32.
+    pub max_request_body_mib: u64,
+    /// The largest response body passed to the component, MiB; default 32.
+    pub max_response_body_mib: u64,
+    /// The largest header section, each way, KiB; default 64.
+    pub max_header_kib: u64,
+}
+
+impl Default for SandboxSettings {
+    fn default() -> Self {
+        let (l, h) = (Limits::default(), HttpLimits::default());
+        Self {
+            allow_loopback: false,
+            allow_private_networks: false,
+            cpu_ms: l.cpu.as_millis() as u64,
+            memory_mib: (l.memory_bytes >> 20) as u64,
+            table_elements: l.table_elements as u64,
+            max_requests: h.max_requests as u64,
+            max_concurrent_requests: h.max_concurrent as u64,
+            max_request_body_mib: (h.max_request_bytes >> 20) as u64,
+            max_response_body_mib: (h.max_response_bytes >> 20) as u64,
+            max_header_kib: (h.max_header_bytes >> 10) as u64,
+        }
+    }
+}
+
+impl SandboxSettings {
+    /// Check that every limit is usable: a zero would stop every sync.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let limits = [
+            ("cpu_ms", self.cpu_ms),
+            ("memory_mib", self.memory_mib),
+            ("table_elements", self.table_elements),
+            ("max_requests", self.max_requests),
+            ("max_concurrent_requests", self.max_concurrent_requests),
+            ("max_request_body_mib", self.max_request_body_mib),
+            ("max_response_body_mib", self.max_response_body_mib),
+            ("max_header_kib", self.max_header_kib),
+        ];
+        for (key, value) in limits {
+            if value == 0 {
+                anyhow::bail!("[sandbox] {key} = 0 would stop every sync; remove it to use the default, or set a positive number");
+            }
+        }
+        if self.memory_mib > 4096 {
+            anyhow::bail!("[sandbox] memory_mib = {} is more than a 32-bit component can use (4096)", self.memory_mib);
+        }
+        Ok(())
+    }
+
+    /// The component's per-call limits.
+    pub fn limits(&self) -> Limits {
+        let mib = |v: u64| (v as usize).saturating_mul(1 << 20);
+        Limits { cpu: Duration::from_millis(self.cpu_ms), memory_bytes: mib(self.memory_mib), table_elements: self.table_elements as usize, ..Limits::default() }
+    }
+
+    /// The bounds on the component's HTTP; no single wait longer than `max_timeout`.
+    pub fn http_limits(&self, max_timeout: Duration) -> HttpLimits {
+        let mib = |v: u64| (v as usize).saturating_mul(1 << 20);
+        HttpLimits {
+            max_timeout,
+            max_response_bytes: mib(self.max_response_body_mib),
+            max_request_bytes: mib(self.max_request_body_mib),
+            max_header_bytes: (self.max_header_kib as usize).saturating_mul(1024),
+            max_requests: self.max_requests as usize,
+            max_concurrent: self.max_concurrent_requests as usize,
+        }
+    }
+
+    /// Which addresses the component's requests may reach.
+    pub fn address_policy(&self) -> AddressPolicy {
+        AddressPolicy { allow_loopback: self.allow_loopback, allow_private: self.allow_private_networks }
+    }
 }
 
 /// `[mapping]`: the overrides the mapping spec allows.
@@ -215,6 +304,7 @@ fn check_base(setting: &str, url: &str, allow_loopback: bool) -> anyhow::Result<
 impl Config {
     /// Check and resolve where the component may talk to.
     pub fn endpoints(&self) -> anyhow::Result<Endpoints> {
+        self.sandbox.check()?;
         let loopback = self.sandbox.allow_loopback;
         let lever_base = check_base("[lever] base_url", self.lever.base_url.as_deref().unwrap_or(LEVER_DEFAULT_BASE), loopback)?;
         let namely_base = match (&self.namely.base_url, &self.namely.company_url) {
@@ -283,6 +373,20 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sandbox_limits_come_from_the_file_and_a_zero_is_refused_by_name() {
+        let c = Config::parse("[sandbox]\ncpu_ms = 250\nmemory_mib = 64\nmax_requests = 7\nallow_private_networks = true\n").unwrap();
+        let limits = c.sandbox.limits();
+        assert_eq!((limits.cpu, limits.memory_bytes), (Duration::from_millis(250), 64 << 20));
+        let http = c.sandbox.http_limits(Duration::from_secs(60));
+        assert_eq!((http.max_requests, http.max_concurrent, http.max_header_bytes), (7, 8, 64 * 1024));
+        assert_eq!(c.sandbox.address_policy(), AddressPolicy { allow_loopback: false, allow_private: true });
+        let zero = Config::parse("[sandbox]\nmax_requests = 0\n").unwrap().sandbox.check().unwrap_err().to_string();
+        assert!(zero.contains("[sandbox] max_requests = 0"), "{zero}");
+        let typo = Config::parse("[sandbox]\ncpu_msec = 1\n").unwrap_err().to_string();
+        assert!(typo.contains("cpu_msec"), "{typo}");
+    }
 
     #[test]
     fn a_full_mapping_section_parses() {

@@ -22,7 +22,7 @@ pub async fn run(plugin: &Option<PathBuf>) -> anyhow::Result<ExitCode> {
         timezone: Some("America/Los_Angeles".into()),
         lever: LeverSettings { base_url: Some(sims.lever.base_url()), ..LeverSettings::default() },
         namely: NamelySettings { company_url: None, base_url: Some(sims.namely.base_url()), access_token_env: None },
-        sandbox: SandboxSettings { allow_loopback: true },
+        sandbox: SandboxSettings { allow_loopback: true, ..Default::default() },
         ..Config::default()
     };
     // The simulators' credentials go straight to the host, as the environment would.

@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod egress;
 pub mod imports;
 pub mod inspect;
+pub mod limits;
 pub mod log;
 pub mod mapping;
 pub mod reconcile;
@@ -20,4 +21,5 @@ pub mod runtime;
 pub mod serve;
 pub mod sync;
 
-pub use runtime::{Limits, Plugin, EMBEDDED_PLUGIN};
+pub use limits::{LimitBreach, Limits};
+pub use runtime::{Plugin, EMBEDDED_PLUGIN};

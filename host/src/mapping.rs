@@ -17,7 +17,7 @@ pub async fn map_bundle(plugin: &Plugin, bundle_json: &str, options: &MapOptions
         .lever_namely_plugin_mapping()
         .call_map_bundle(&mut store, bundle_json, options)
         .await
-        .map_err(|e| explain_trap(e, plugin.limits()))
+        .map_err(|e| explain_trap(e))
 }
 
 /// `hris` or `onboarding`.

@@ -3,11 +3,10 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Engine, Store, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
@@ -15,31 +14,10 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use crate::bindings::PluginPre;
 use crate::egress::EgressHooks;
 use crate::imports;
+use crate::limits::{Guard, LimitBreach, Limits, EPOCH_TICK};
 
 /// The component built from `plugin/` with this host.
 pub const EMBEDDED_PLUGIN: &[u8] = include_bytes!(env!("LEVER_NAMELY_PLUGIN_WASM_PATH"));
-
-/// How often the engine's epoch advances; CPU deadlines are counted in these.
-const EPOCH_TICK: Duration = Duration::from_millis(10);
-
-/// Bounds on one invocation of the component.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// Time the guest may run per call, enforced by epoch interruption.
-    ///
-    /// Epochs count wall-clock time, including time the guest spends waiting
-    /// on host I/O, so a call that does I/O passes its own, longer budget to
-    /// [`Plugin::instantiate_for`].
-    pub cpu: Duration,
-    /// Linear memory the guest may grow to.
-    pub memory_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self { cpu: Duration::from_secs(10), memory_bytes: 256 * 1024 * 1024 }
-    }
-}
 
 /// Everything one invocation's store holds.
 pub struct Invocation {
@@ -48,7 +26,7 @@ pub struct Invocation {
     hooks: EgressHooks,
     table: ResourceTable,
     config: WasiConfigVariables,
-    limits: StoreLimits,
+    guard: Guard,
 }
 
 impl WasiView for Invocation {
@@ -123,21 +101,12 @@ impl Plugin {
     }
 
     /// A fresh store and instance, with the given settings visible through
-    /// `wasi:config/store` and outbound HTTP going through `hooks`.
+    /// `wasi:config/store`, outbound HTTP going through `hooks`, and this
+    /// plugin's [`Limits`] enforced on every call made through it.
     pub async fn instantiate(
         &self,
         settings: impl IntoIterator<Item = (String, String)>,
         hooks: EgressHooks,
-    ) -> anyhow::Result<(Store<Invocation>, crate::bindings::Plugin)> {
-        self.instantiate_for(settings, hooks, self.limits.cpu).await
-    }
-
-    /// [`Plugin::instantiate`] with a time budget of its own for this call.
-    pub async fn instantiate_for(
-        &self,
-        settings: impl IntoIterator<Item = (String, String)>,
-        hooks: EgressHooks,
-        budget: Duration,
     ) -> anyhow::Result<(Store<Invocation>, crate::bindings::Plugin)> {
         // No environment, arguments, files or sockets: the builder denies by default.
         let wasi = WasiCtx::builder().build();
@@ -147,13 +116,18 @@ impl Plugin {
             hooks,
             table: ResourceTable::new(),
             config: settings.into_iter().collect(),
-            limits: StoreLimitsBuilder::new().memory_size(self.limits.memory_bytes).instances(8).tables(16).memories(4).build(),
+            guard: Guard::new(&self.limits),
         };
         let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
-        let ticks = (budget.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
+        store.limiter(|s| &mut s.guard);
+        // Each tick the guest is found running costs a tick of its CPU budget;
+        // yielding then lets the executor run other work (and deadlines fire)
+        // while a guest computes.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|mut ctx| {
+            ctx.data_mut().guard.charge_tick()?;
+            Ok(UpdateDeadline::Yield(1))
+        });
         let instance = self.pre.instantiate_async(&mut store).await?;
         Ok((store, instance))
     }
@@ -170,7 +144,7 @@ fn engine() -> anyhow::Result<Engine> {
     Engine::new(&config).map_err(|e| anyhow::anyhow!("could not start the wasm engine: {e}"))
 }
 
-/// Advances the engine's epoch so that CPU deadlines fire.
+/// Advances the engine's epoch so that CPU budgets are counted.
 struct EpochTicker {
     stop: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -202,15 +176,9 @@ impl Drop for EpochTicker {
 }
 
 /// Turn a guest trap into advice: which limit was hit, if any.
-pub fn explain_trap(e: wasmtime::Error, limits: &Limits) -> anyhow::Error {
-    let text = format!("{e:?}");
-    if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
-        if *trap == wasmtime::Trap::Interrupt {
-            return anyhow::anyhow!("the component ran past its CPU limit of {:?} and was stopped", limits.cpu);
-        }
+pub fn explain_trap(e: wasmtime::Error) -> anyhow::Error {
+    if let Some(breach) = e.downcast_ref::<LimitBreach>() {
+        return anyhow::anyhow!("{breach}");
     }
-    if text.contains("memory") && text.contains("limit") {
-        return anyhow::anyhow!("the component went past its memory limit of {} MiB", limits.memory_bytes / (1024 * 1024));
-    }
-    anyhow::anyhow!("the component failed: {text}")
+    anyhow::anyhow!("the component failed: {e:?}")
 }

@@ -9,7 +9,7 @@ use crate::config::{Config, Endpoints};
 use crate::credentials::Credentials;
 use std::sync::Arc;
 
-use crate::egress::{Allowlist, Destination, EgressHooks, HttpLimits, Origin, RateLimiter};
+use crate::egress::{Allowlist, Destination, EgressHooks, HttpLimits, Origin, RateLimiter, Resolve};
 use crate::mapping::mapping_json;
 use crate::runtime::{explain_trap, Plugin};
 
@@ -23,6 +23,7 @@ pub struct Syncer {
     limits: HttpLimits,
     lever_rate: Option<Arc<RateLimiter>>,
     extra_settings: Vec<(String, String)>,
+    resolver: Option<Arc<dyn Resolve>>,
 }
 
 /// What the host refused during a call, for the operator.
@@ -34,7 +35,20 @@ impl Syncer {
         let endpoints = config.endpoints()?;
         let rps = config.sync.lever_requests_per_second;
         let lever_rate = (rps > 0.0).then(|| Arc::new(RateLimiter::new(rps)));
-        Ok(Self { plugin, config, endpoints, credentials, limits: HttpLimits::default(), lever_rate, extra_settings: vec![] })
+        // The sandbox's limits come from the config. The host caps any single
+        // HTTP wait at 60 s, or at the guest's configured timeout if longer.
+        let plugin = plugin.with_limits(config.sandbox.limits());
+        let max_wait = Duration::from_millis(config.sync.http_timeout_ms.max(1)).max(HttpLimits::default().max_timeout);
+        let limits = config.sandbox.http_limits(max_wait);
+        Ok(Self { plugin, config, endpoints, credentials, limits, lever_rate, extra_settings: vec![], resolver: None })
+    }
+
+    /// This syncer resolving names with `resolver` instead of the system's
+    /// (for tests, and platforms with their own DNS). Addresses are checked
+    /// against the sandbox's address policy either way.
+    pub fn with_resolver(mut self, resolver: Arc<dyn Resolve>) -> Self {
+        self.resolver = Some(resolver);
+        self
     }
 
     /// This syncer with more component settings (e.g. a prefetched `namely.profile_index`).
@@ -77,18 +91,21 @@ impl Syncer {
         read_only: bool,
         f: impl AsyncFnOnce(&mut wasmtime::Store<crate::runtime::Invocation>, &crate::bindings::Plugin) -> wasmtime::Result<R>,
     ) -> anyhow::Result<(R, Refused)> {
-        let hooks = EgressHooks::new(self.allowlist()?, self.limits.clone(), read_only);
+        let mut hooks = EgressHooks::new(self.allowlist()?, self.limits.clone(), read_only).with_policy(self.config.sandbox.address_policy());
+        if let Some(r) = &self.resolver {
+            hooks = hooks.with_resolver(r.clone());
+        }
         let refusals = hooks.refusals();
         let mut settings = self.config.component_settings(&self.endpoints);
         settings.extend(self.extra_settings.iter().cloned());
         let deadline = Duration::from_secs(self.config.sync.deadline_secs.max(1));
-        // The guest's own time budget is the sync's deadline: it spends most of
-        // it waiting on HTTP, which epochs count too.
-        let (mut store, instance) = self.plugin.instantiate_for(settings, hooks, deadline).await?;
+        // The guest's CPU is bounded by the plugin's limits; the deadline bounds
+        // the whole call, waiting included.
+        let (mut store, instance) = self.plugin.instantiate(settings, hooks).await?;
         let result = tokio::time::timeout(deadline, f(&mut store, &instance))
             .await
             .map_err(|_| anyhow::anyhow!("the sync ran past its deadline of {deadline:?} ([sync] deadline_secs) and was stopped"))?
-            .map_err(|e| explain_trap(e, self.plugin.limits()))?;
+            .map_err(|e| explain_trap(e))?;
         let refused = refusals.lock().unwrap().clone();
         Ok((result, refused))
     }

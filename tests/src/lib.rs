@@ -42,7 +42,7 @@ pub mod sync_harness {
             timezone: Some("America/Los_Angeles".into()),
             lever: LeverSettings { base_url: Some(sims.lever.base_url()), ..LeverSettings::default() },
             namely: NamelySettings { company_url: None, base_url: Some(sims.namely.base_url()), access_token_env: None },
-            sandbox: SandboxSettings { allow_loopback: true },
+            sandbox: SandboxSettings { allow_loopback: true, ..Default::default() },
             sync: SyncSettings {
                 http_timeout_ms: 5_000,
                 max_attempts: 6,

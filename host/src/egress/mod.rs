@@ -1,22 +1,38 @@
 //! Outbound HTTP: where the component may go, and what the host adds on the way.
 //!
 //! Every request the guest sends passes through [`EgressHooks::send_request`]:
-//! the destination must be an allowed origin (else it is refused before any
-//! connection, and the refusal names the host and the setting to change);
-//! then the destination's credential is added, so the guest never holds a
-//! token; guest timeouts are clamped and response bodies capped. An empty
-//! allowlist refuses everything (fail closed).
+//! - the destination must be an allowed origin, else it is refused before any
+//!   connection, and the refusal names the host and the setting to change;
+//! - the name is resolved and every address checked against the
+//!   [`AddressPolicy`] (no loopback, metadata, link-local, multicast or private
+//!   addresses), and the connection goes to a checked address ([`connect`]);
+//! - the destination's credential is added, so the guest never holds a token;
+//! - the number of requests, their concurrency, header and body sizes and the
+//!   guest's timeouts are bounded by [`HttpLimits`].
+//!
+//! The host never follows redirects: a guest that follows one sends a new
+//! request, which is checked like the first. An empty allowlist refuses
+//! everything (fail closed).
+
+pub mod connect;
+pub mod policy;
+pub mod rate;
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::header::{HeaderValue, AUTHORIZATION};
 use http_body_util::{BodyExt, Limited};
+use tokio::sync::Semaphore;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks, DEFAULT_FORBIDDEN_HEADERS};
 
 use crate::credentials::Secret;
+pub use connect::{Connector, Resolve, StaticResolver, SystemResolver};
+pub use policy::AddressPolicy;
+pub use rate::RateLimiter;
 
 /// One allowed destination: scheme, host and port, with no path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,31 +74,6 @@ pub struct Destination {
     pub rate: Option<Arc<RateLimiter>>,
 }
 
-/// Spaces requests evenly: at most `per_second`, shared by every caller.
-#[derive(Debug)]
-pub struct RateLimiter {
-    interval: Duration,
-    next: Mutex<tokio::time::Instant>,
-}
-
-impl RateLimiter {
-    pub fn new(per_second: f64) -> Self {
-        Self { interval: Duration::from_secs_f64(1.0 / per_second.max(0.001)), next: Mutex::new(tokio::time::Instant::now()) }
-    }
-
-    /// Wait for this request's slot.
-    pub async fn acquire(&self) {
-        let slot = {
-            let mut next = self.next.lock().unwrap();
-            let now = tokio::time::Instant::now();
-            let slot = (*next).max(now);
-            *next = slot + self.interval;
-            slot
-        };
-        tokio::time::sleep_until(slot).await;
-    }
-}
-
 /// Where the component may go.
 #[derive(Clone, Default)]
 pub struct Allowlist {
@@ -115,37 +106,71 @@ impl Allowlist {
     }
 }
 
-/// Host-side bounds on the component's HTTP.
+/// Host-side bounds on the component's HTTP, per invocation.
 #[derive(Debug, Clone)]
 pub struct HttpLimits {
     /// The longest any single wait (connect, first byte, between bytes) may be.
     pub max_timeout: Duration,
-    /// The largest response body passed to the guest.
+    /// The largest response body passed to the guest (`[sandbox] max_response_body_mib`).
     pub max_response_bytes: usize,
+    /// The largest request body the guest may send (`[sandbox] max_request_body_mib`).
+    pub max_request_bytes: usize,
+    /// The largest header section, each way (`[sandbox] max_header_kib`).
+    pub max_header_bytes: usize,
+    /// Requests (each on its own connection) per invocation (`[sandbox] max_requests`).
+    pub max_requests: usize,
+    /// Connections open at once (`[sandbox] max_concurrent_requests`).
+    pub max_concurrent: usize,
 }
 
 impl Default for HttpLimits {
     fn default() -> Self {
-        Self { max_timeout: Duration::from_secs(60), max_response_bytes: 32 * 1024 * 1024 }
+        Self {
+            max_timeout: Duration::from_secs(60),
+            max_response_bytes: 32 * 1024 * 1024,
+            max_request_bytes: 32 * 1024 * 1024,
+            max_header_bytes: 64 * 1024,
+            max_requests: 500,
+            max_concurrent: 8,
+        }
     }
 }
 
 /// Requests the host refused, in words, for the operator.
 pub type Refusals = Arc<Mutex<Vec<String>>>;
 
-/// The `wasi:http` hooks enforcing the [`Allowlist`] and adding credentials.
+/// The `wasi:http` hooks enforcing the [`Allowlist`], the [`AddressPolicy`]
+/// and the [`HttpLimits`], and adding credentials.
 pub struct EgressHooks {
     allowlist: Allowlist,
     limits: HttpLimits,
+    connector: Connector,
     read_only: bool,
     refusals: Refusals,
+    sent: AtomicUsize,
+    open: Arc<Semaphore>,
 }
 
 impl EgressHooks {
-    /// Hooks for `allowlist`. With `read_only`, anything but GET is refused
-    /// (a plan writes nothing, whatever the component tries).
+    /// Hooks for `allowlist`, reaching only public addresses through the
+    /// system resolver. With `read_only`, anything but GET is refused (a plan
+    /// writes nothing, whatever the component tries).
     pub fn new(allowlist: Allowlist, limits: HttpLimits, read_only: bool) -> Self {
-        Self { allowlist, limits, read_only, refusals: Refusals::default() }
+        let connector = Connector { resolver: Arc::new(SystemResolver), policy: AddressPolicy::default(), max_response_head_bytes: limits.max_header_bytes };
+        let open = Arc::new(Semaphore::new(limits.max_concurrent.max(1)));
+        Self { allowlist, limits, connector, read_only, refusals: Refusals::default(), sent: AtomicUsize::new(0), open }
+    }
+
+    /// These hooks with another address policy.
+    pub fn with_policy(mut self, policy: AddressPolicy) -> Self {
+        self.connector.policy = policy;
+        self
+    }
+
+    /// These hooks with another resolver.
+    pub fn with_resolver(mut self, resolver: Arc<dyn Resolve>) -> Self {
+        self.connector.resolver = resolver;
+        self
     }
 
     /// The refusals, shared, so the caller can report them after the call.
@@ -153,9 +178,9 @@ impl EgressHooks {
         self.refusals.clone()
     }
 
-    fn refuse(&self, why: String) -> Box<dyn Future<Output = Result<SendResult, HttpError>> + Send> {
+    fn refuse(&self, why: String, code: HttpError) -> Box<dyn Future<Output = Result<SendResult, HttpError>> + Send> {
         self.refusals.lock().unwrap().push(why);
-        Box::new(async { Err(HttpError::HttpRequestDenied) })
+        Box::new(async move { Err(code) })
     }
 }
 
@@ -167,10 +192,14 @@ fn clamp(options: Option<RequestOptions>, max: Duration) -> RequestOptions {
     RequestOptions { connect_timeout: c(o.connect_timeout), first_byte_timeout: c(o.first_byte_timeout), between_bytes_timeout: c(o.between_bytes_timeout) }
 }
 
+fn header_bytes(headers: &http::HeaderMap) -> usize {
+    headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum()
+}
+
 impl WasiHttpHooks for EgressHooks {
     fn is_forbidden_header(&mut self, name: &http::HeaderName) -> bool {
         // The host adds credentials; the guest may never set them itself.
-        *name == AUTHORIZATION || DEFAULT_FORBIDDEN_HEADERS.contains(name)
+        *name == AUTHORIZATION || *name == http::header::PROXY_AUTHORIZATION || DEFAULT_FORBIDDEN_HEADERS.contains(name)
     }
 
     fn send_request(
@@ -182,17 +211,34 @@ impl WasiHttpHooks for EgressHooks {
         let uri = request.uri().clone();
         let target = match Origin::of(&uri.to_string()) {
             Ok(o) => o,
-            Err(e) => return self.refuse(format!("refused a request: {e}")),
+            Err(e) => return self.refuse(format!("refused a request: {e}"), HttpError::HttpRequestDenied),
         };
         let Some(dest) = self.allowlist.find(&target).cloned() else {
-            return self.refuse(format!(
-                "refused a request to {target}: it is not an allowed destination (allowed: {}). \
-                 To reach it, set it as lever.base_url or namely.base_url/company_url in the config.",
-                self.allowlist.settings()
-            ));
+            return self.refuse(
+                format!(
+                    "refused a request to {target}: it is not an allowed destination (allowed: {}). \
+                     To reach it, set it as lever.base_url or namely.base_url/company_url in the config.",
+                    self.allowlist.settings()
+                ),
+                HttpError::HttpRequestDenied,
+            );
         };
         if self.read_only && request.method() != http::Method::GET {
-            return self.refuse(format!("refused {} {target}{}: a plan writes nothing", request.method(), uri.path()));
+            return self.refuse(format!("refused {} {target}{}: a plan writes nothing", request.method(), uri.path()), HttpError::HttpRequestDenied);
+        }
+        let n = self.sent.fetch_add(1, Ordering::Relaxed) + 1;
+        if n > self.limits.max_requests {
+            return self.refuse(
+                format!("refused {} {target}{}: the component sent more than {} requests in one call ([sandbox] max_requests)", request.method(), uri.path(), self.limits.max_requests),
+                HttpError::ConnectionLimitReached,
+            );
+        }
+        let head = header_bytes(request.headers());
+        if head > self.limits.max_header_bytes {
+            return self.refuse(
+                format!("refused {} {target}{}: its headers are {head} bytes, over the {}-byte limit ([sandbox] max_header_kib)", request.method(), uri.path(), self.limits.max_header_bytes),
+                HttpError::HttpRequestHeaderSectionSize(Some(self.limits.max_header_bytes as u32)),
+            );
         }
         if let Some(secret) = &dest.authorization {
             match HeaderValue::from_str(secret.expose()) {
@@ -200,18 +246,31 @@ impl WasiHttpHooks for EgressHooks {
                     v.set_sensitive(true);
                     request.headers_mut().insert(AUTHORIZATION, v);
                 }
-                Err(_) => return self.refuse(format!("the credential for {} is not a valid header value", dest.setting)),
+                Err(_) => return self.refuse(format!("the credential for {} is not a valid header value", dest.setting), HttpError::HttpRequestDenied),
             }
         }
+        // Cap what the guest uploads: past the limit the body fails, and so the request.
+        let max_up = self.limits.max_request_bytes;
+        let request = request.map(|body| {
+            Limited::new(connect::DrainOnDrop::new(body), max_up)
+                .map_err(move |e| match e.downcast::<HttpError>() {
+                    Ok(inner) => *inner,
+                    Err(_) => HttpError::HttpRequestBodySize(Some(max_up as u64)),
+                })
+                .boxed_unsync()
+        });
+        let _ = fut;
         let options = clamp(options, self.limits.max_timeout);
         let max = self.limits.max_response_bytes;
         let rate = dest.rate.clone();
-        let inner = wasmtime_wasi_http::default_hooks().send_request(request, Some(options), fut);
+        let (connector, refusals, open) = (self.connector.clone(), self.refusals.clone(), self.open.clone());
         Box::new(async move {
+            // Held until the response head arrives: bounds connections opened at once.
+            let _slot = open.acquire_owned().await.map_err(|_| HttpError::ConnectionLimitReached)?;
             if let Some(rate) = rate {
                 rate.acquire().await;
             }
-            let (response, io) = Box::into_pin(inner).await?;
+            let (response, io) = connect::send(connector, target, request, options, refusals).await?;
             // Cap the body: a response past the limit fails rather than exhausting memory.
             let response = response.map(|body| {
                 Limited::new(body, max)
@@ -300,19 +359,3 @@ mod tests {
     }
 }
 
-#[cfg(test)]
-mod rate_tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn requests_are_spaced_to_the_rate() {
-        let r = RateLimiter::new(100.0);
-        let start = tokio::time::Instant::now();
-        for _ in 0..11 {
-            r.acquire().await;
-        }
-        // 11 requests at 100 a second: the last cannot go out before 100 ms
-        // (a lower bound only: sleeps never end early, a busy machine may add).
-        assert!(start.elapsed() >= Duration::from_millis(100), "{:?}", start.elapsed());
-    }
-}
