@@ -142,10 +142,12 @@ impl Reader {
                 self.problem(&p, "is empty");
                 None
             }
-            None if o.get("id").is_none() => {
+            // A null id is as missing as an absent one.
+            None if o.get("id").is_none_or(Value::is_null) => {
                 self.problem(&p, "is missing");
                 None
             }
+            // `text` has named the wrong type.
             None => None,
         }
     }
@@ -489,4 +491,23 @@ fn read_job_titles(r: &mut Reader, v: &Value) -> Option<Vec<JobTitle>> {
         }
     }
     Some(titles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::tests::options;
+
+    /// Found by fuzzing: `"id": null` on the opportunity recorded no problem,
+    /// so reading the bundle panicked ("a candidate is read whenever there
+    /// are no problems"): a trap in the component.
+    #[test]
+    fn a_null_id_is_reported_as_missing() {
+        match parse(r#"{"opportunity": {"id": null}}"#, &options()) {
+            Err(MappingError::BadInput(p)) => {
+                assert_eq!((p[0].path.as_str(), p[0].message.as_str()), ("opportunity.id", "is missing"), "{p:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Calendar dates from Lever values: epoch milliseconds are read in the
 //! configured time zone; a value that is already a date is kept, never shifted.
 
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate};
 use chrono_tz::Tz;
 
 use crate::types::FieldValue;
@@ -15,7 +15,16 @@ pub fn parse_timezone(name: &str) -> Result<Tz, String> {
 
 /// The calendar date of an epoch-milliseconds instant in `tz`.
 pub fn date_of_millis(ms: i64, tz: Tz) -> Option<String> {
-    DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&tz).date_naive().format("%Y-%m-%d").to_string())
+    // Checked in UTC first: chrono panics turning an instant near its last
+    // one into the local time of a zone ahead of UTC.
+    let utc = DateTime::from_timestamp_millis(ms).filter(|t| (0..=9999).contains(&t.year()))?;
+    plain(utc.with_timezone(&tz).date_naive())
+}
+
+/// A date as `YYYY-MM-DD`, or `None` when its year does not fit in four
+/// digits: chrono would write `+262142-12-31`, which is no date for Namely.
+fn plain(date: NaiveDate) -> Option<String> {
+    (0..=9999).contains(&date.year()).then(|| date.format("%Y-%m-%d").to_string())
 }
 
 /// A date from an offer or form value, as `YYYY-MM-DD`.
@@ -35,7 +44,7 @@ pub fn date_of_value(v: &FieldValue, tz: Tz) -> Result<String, String> {
                 let ms: i64 = t.parse().map_err(|_| format!("\"{t}\" is not a valid timestamp"))?;
                 return date_of_millis(ms, tz).ok_or_else(|| format!("\"{t}\" is not a valid timestamp"));
             }
-            parse_text_date(t).map(|d| d.format("%Y-%m-%d").to_string()).ok_or_else(|| {
+            parse_text_date(t).and_then(plain).ok_or_else(|| {
                 format!("\"{t}\" is not a date (expected YYYY-MM-DD, MM/DD/YYYY or epoch milliseconds)")
             })
         }
@@ -87,6 +96,23 @@ mod tests {
         assert!(date_of_value(&FieldValue::Text("2024-13-45".into()), chrono_tz::UTC).is_err());
         assert!(date_of_value(&FieldValue::Number(1.5), chrono_tz::UTC).is_err());
         assert!(date_of_value(&FieldValue::Number(1e300), chrono_tz::UTC).is_err());
+    }
+
+    /// Found by fuzzing: an archive time in the year 262142 (or before year
+    /// 0) became the start date "+262142-12-31", or a panic in a zone ahead
+    /// of UTC; it is no date at all now.
+    #[test]
+    fn dates_beyond_four_digit_years_are_not_dates() {
+        assert_eq!(date_of_millis(8_210_266_876_799_999, chrono_tz::UTC), None);
+        assert_eq!(date_of_millis(-62_167_219_200_001, chrono_tz::UTC), None);
+        assert_eq!(date_of_millis(253_402_300_799_999, chrono_tz::UTC).as_deref(), Some("9999-12-31"));
+        assert_eq!(date_of_millis(-62_167_219_200_000, chrono_tz::UTC).as_deref(), Some("0000-01-01"));
+        // chrono's last instant, in a zone ahead of UTC, was a panic.
+        for zone in ["Asia/Kathmandu", "Pacific/Kiritimati"] {
+            assert_eq!(date_of_millis(8_210_266_876_799_999, parse_timezone(zone).unwrap()), None, "{zone}");
+        }
+        let e = date_of_value(&FieldValue::Number(8.2e15), chrono_tz::UTC).unwrap_err();
+        assert!(e.contains("not a valid timestamp"), "{e}");
     }
 
     #[test]

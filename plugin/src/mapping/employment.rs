@@ -45,13 +45,15 @@ pub fn is_annual(interval: &str) -> bool {
 /// A salary amount from text such as `"$120,000.00"` or `"USD 95000"`.
 pub fn parse_amount(text: &str) -> Option<f64> {
     let mut t = text.trim();
-    // A currency code before or after the number.
+    // A currency code before or after the number. `get` and not indexing:
+    // the third byte from either end may be inside a character ("5€").
+    let code = |part: Option<&str>| part.is_some_and(|p| p.chars().all(|c| c.is_ascii_alphabetic()));
     for _ in 0..2 {
-        if t.len() > 3 && t[..3].chars().all(|c| c.is_ascii_alphabetic()) {
+        if t.len() > 3 && code(t.get(..3)) {
             t = t[3..].trim_start();
         }
         let n = t.len();
-        if n > 3 && t[n - 3..].chars().all(|c| c.is_ascii_alphabetic()) {
+        if n > 3 && code(t.get(n - 3..)) {
             t = t[..n - 3].trim_end();
         }
     }
@@ -126,5 +128,15 @@ mod tests {
         assert_eq!(parse_amount("120k"), None);
         assert_eq!(parse_amount("-5"), None);
         assert_eq!(parse_amount(""), None);
+    }
+
+    /// Found by fuzzing: a character of more than one byte where a currency
+    /// code could be panicked (a trap in the component) instead of giving no amount.
+    #[test]
+    fn amounts_next_to_multibyte_characters_do_not_panic() {
+        assert_eq!(parse_amount("5€"), Some(5.0));
+        assert_eq!(parse_amount("₹5"), None);
+        assert_eq!(parse_amount("a🄀"), None);
+        assert_eq!(parse_amount("€95000"), Some(95000.0));
     }
 }

@@ -413,4 +413,4 @@ fn with_scheme(url: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

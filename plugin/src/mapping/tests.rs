@@ -6,7 +6,7 @@ use crate::types::{JobTitle, Offer, Phone, Posting, Requisition};
 const JAN_1_2024: i64 = 1_704_067_200_000; // 2024-01-01T00:00:00Z
 const HIRED_AT: i64 = 1_706_745_600_000; // 2024-02-01T00:00:00Z
 
-fn candidate() -> HiredCandidate {
+pub(crate) fn candidate() -> HiredCandidate {
     HiredCandidate {
         opportunity_id: "opp-1".into(),
         name: "Ada Lovelace".into(),
@@ -23,7 +23,7 @@ fn candidate() -> HiredCandidate {
     }
 }
 
-fn options() -> MapOptions {
+pub(crate) fn options() -> MapOptions {
     MapOptions {
         record_type: RecordType::Hris,
         timezone: None,
