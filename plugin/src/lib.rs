@@ -11,6 +11,9 @@ pub mod mapping;
 
 pub mod sync;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 #[cfg(target_arch = "wasm32")]
 mod component;
 

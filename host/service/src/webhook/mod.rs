@@ -256,3 +256,6 @@ fn kind(value: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fuzz;
