@@ -1,7 +1,8 @@
-//! Fault knobs: latency, throttling, server errors, hangs, truncated bodies
-//! and lost responses. One [`Faults`] per server, shared between the handle
-//! (tests set knobs at any time) and the request pipeline (which consumes
-//! them), so everything sits behind one mutex.
+//! Fault knobs: latency, throttling, server errors, hangs, dropped
+//! connections, malformed bodies and lost responses, either counted or drawn
+//! at random from a seeded mix. One [`Faults`] per server, shared between the
+//! handle (tests set knobs at any time) and the request pipeline (which
+//! consumes them), so everything sits behind one mutex.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::fault_mix::RandomFaults;
 use crate::rng::Rng;
 
 /// Which requests a fault applies to. Empty fields match everything.
@@ -117,6 +119,23 @@ pub enum Fault {
         /// Stall or drop.
         how: LostResponse,
     },
+    /// Close the connection at once, without doing the work or answering
+    /// (a reset: the request never reached the application).
+    Drop,
+    /// Hold the request unanswered this long (past the client's timeout),
+    /// then close the connection; the work is never done. Unlike
+    /// [`Fault::Hang`] it frees the connection, so a long soak leaks nothing.
+    Unanswered {
+        /// How long to hold it.
+        #[serde(with = "ms")]
+        after: Duration,
+    },
+    /// Do the work, send the status, the headers (with the full
+    /// `Content-Length`) and half the body, then close the connection.
+    CutBody,
+    /// Answer 200 with an HTML page instead of JSON (a proxy's error page),
+    /// without doing the work.
+    NotJson,
 }
 
 impl Fault {
@@ -129,6 +148,10 @@ impl Fault {
             Fault::Truncate => "truncate",
             Fault::LoseResponse { how: LostResponse::Drop } => "lose-response-drop",
             Fault::LoseResponse { how: LostResponse::Stall(_) } => "lose-response-stall",
+            Fault::Drop => "drop",
+            Fault::Unanswered { .. } => "unanswered",
+            Fault::CutBody => "cut-body",
+            Fault::NotJson => "not-json",
         }
     }
 }
@@ -170,6 +193,8 @@ pub struct FaultPlan {
     pub rules: Vec<FaultRule>,
     /// Probability-based 429s.
     pub random_rate_limit: Option<RandomRateLimit>,
+    /// Probability-based faults of every kind, from a weighted mix.
+    pub random_faults: Option<RandomFaults>,
     /// Namely only: GET /profiles requests allowed per rolling minute (default 100).
     pub profiles_per_minute: Option<usize>,
 }
@@ -181,6 +206,7 @@ struct State {
     latency: Duration,
     rules: Vec<FaultRule>,
     random: Option<(RandomRateLimit, Rng)>,
+    mix: Option<(RandomFaults, Rng)>,
     profiles_limit: usize,
     profiles_window: Duration,
     profile_gets: VecDeque<Instant>,
@@ -201,6 +227,7 @@ impl Faults {
                 latency: Duration::ZERO,
                 rules: Vec::new(),
                 random: None,
+                mix: None,
                 profiles_limit: DEFAULT_PROFILES_PER_MINUTE,
                 profiles_window: Duration::from_secs(60),
                 profile_gets: VecDeque::new(),
@@ -220,6 +247,9 @@ impl Faults {
         }
         if let Some(r) = &plan.random_rate_limit {
             self.rate_limit_randomly(r.probability, r.seed, r.hint, r.target.clone());
+        }
+        if let Some(r) = &plan.random_faults {
+            self.fault_randomly(r.clone());
         }
         if let Some(n) = plan.profiles_per_minute {
             self.set_profiles_rate_limit(n, Duration::from_secs(60));
@@ -253,6 +283,19 @@ impl Faults {
     pub fn rate_limit_randomly(&self, probability: f64, seed: u64, hint: RetryHint, target: Target) {
         let mut s = self.lock();
         s.random = (probability > 0.0).then(|| (RandomRateLimit { probability, seed, hint, target }, Rng::new(seed)));
+    }
+
+    /// Fault each matching request independently with `mix.probability`,
+    /// the kind drawn from its weighted mix by a seeded RNG; replaces any
+    /// earlier mix (a probability of 0 turns it off). Counted faults and
+    /// [`Faults::rate_limit_randomly`] are consulted first. The same seed and
+    /// the same order of requests give the same faults.
+    pub fn fault_randomly(&self, mix: RandomFaults) {
+        let mut s = self.lock();
+        s.mix = (mix.probability > 0.0 && !mix.mix.is_empty()).then(|| {
+            let rng = Rng::new(mix.seed);
+            (mix, rng)
+        });
     }
 
     /// Answer `status` (e.g. 503) to the next `times` requests matching `target`.
@@ -301,6 +344,7 @@ impl Faults {
         s.latency = Duration::ZERO;
         s.rules.clear();
         s.random = None;
+        s.mix = None;
         s.profiles_limit = DEFAULT_PROFILES_PER_MINUTE;
         s.profiles_window = Duration::from_secs(60);
         s.profile_gets.clear();
@@ -321,6 +365,11 @@ impl Faults {
         if let Some((cfg, rng)) = s.random.as_mut() {
             if cfg.target.matches(base, method, path) && rng.next_f64() < cfg.probability {
                 return Some(Fault::RateLimit { hint: cfg.hint });
+            }
+        }
+        if let Some((mix, rng)) = s.mix.as_mut() {
+            if mix.target.matches(base, method, path) {
+                return mix.draw(rng);
             }
         }
         None
@@ -424,6 +473,7 @@ mod tests {
                 fault: Fault::LoseResponse { how: LostResponse::Stall(Duration::from_millis(1500)) },
             }],
             random_rate_limit: None,
+            random_faults: Some(RandomFaults::new(0.2, 7, Target::any(), vec![(1, Fault::Drop), (2, Fault::CutBody)])),
             profiles_per_minute: Some(10),
         };
         let text = serde_json::to_string(&plan).unwrap();

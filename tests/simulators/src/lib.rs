@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 mod demo;
+mod fault_mix;
 mod faults;
 mod hire;
 mod lever;
@@ -34,6 +35,7 @@ mod server;
 pub use demo::{
     demo_lever_seed, demo_namely_seed, SimulatorsSeed, DEMO_LEVER_API_KEY, DEMO_NAMELY_TOKEN, DEMO_OPPORTUNITY_ID,
 };
+pub use fault_mix::{RandomFaults, WeightedFault};
 pub use faults::{
     Fault, FaultPlan, FaultRule, Faults, LostResponse, RandomRateLimit, RetryHint, Target, DEFAULT_PROFILES_PER_MINUTE,
 };

@@ -1,11 +1,20 @@
 //! The request pipeline shared by both simulators, as one axum middleware:
 //! log → latency → auth → throttle → injected fault → request-schema check →
-//! handler → response-schema check → truncate/lose → log the status.
+//! handler → response-schema check → truncate/cut/lose → log the status.
+//!
+//! Faults that stand for a request that never reached the application
+//! (throttles, errors, resets, timeouts, a proxy's page) answer before the
+//! handler; those that stand for a lost or damaged answer (truncated, cut
+//! mid-body, dropped or stalled responses) come after it, so a write they
+//! hit has really happened: the trap a client must not fall into twice.
 //!
 //! Auth comes before faults because both real APIs authenticate first and
 //! throttle per key; latency comes first because it stands for the network.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use axum::body::{to_bytes, Body, Bytes};
@@ -95,6 +104,9 @@ pub(crate) async fn pipeline<A: Api>(State(api): State<Arc<A>>, req: Request, ne
         }
         Some(Fault::Hang { after: None }) => std::future::pending::<()>().await,
         Some(Fault::Hang { after: Some(d) }) => tokio::time::sleep(d).await,
+        Some(Fault::Drop) => return out.close_after(Duration::ZERO).await,
+        Some(Fault::Unanswered { after }) => return out.close_after(after).await,
+        Some(Fault::NotJson) => return out.send(proxy_page()).await,
         _ => {}
     }
     out.fault = fault;
@@ -120,6 +132,14 @@ fn rate_limited(api: &dyn Api, hint: RetryHint) -> Response {
         RetryHint::None => return resp,
     };
     resp.headers_mut().insert(name, HeaderValue::from(secs));
+    resp
+}
+
+/// A 200 that is not the API's JSON: what a misconfigured proxy sends.
+fn proxy_page() -> Response {
+    let mut resp =
+        Response::new(Body::from("<html><head><title>Please wait</title></head><body>Service is busy.</body></html>"));
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     resp
 }
 
@@ -201,11 +221,16 @@ impl Outgoing<'_> {
             _ => bytes,
         };
         match self.fault {
-            Some(Fault::LoseResponse { how: LostResponse::Drop }) => {
-                if let Some(conn) = &self.conn {
-                    conn.kill.notify_one();
-                }
-                std::future::pending::<()>().await;
+            // An empty body cannot be cut: lose the whole response instead.
+            Some(Fault::CutBody) if !bytes.is_empty() => {
+                // The full length is promised, half arrives, then the connection closes.
+                parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+                core.recorder.finish(self.index, parts.status.as_u16());
+                let half = bytes.slice(..bytes.len() / 2);
+                return Response::from_parts(parts, Body::new(CutShort::new(half)));
+            }
+            Some(Fault::LoseResponse { how: LostResponse::Drop } | Fault::CutBody) => {
+                return self.close_after(Duration::ZERO).await;
             }
             Some(Fault::LoseResponse { how: LostResponse::Stall(d) }) => stall(d).await,
             _ => {}
@@ -214,6 +239,49 @@ impl Outgoing<'_> {
         parts.headers.remove(CONTENT_LENGTH);
         core.recorder.finish(self.index, parts.status.as_u16());
         Response::from_parts(parts, Body::from(bytes))
+    }
+
+    /// Wait, then close the connection without a byte of response.
+    async fn close_after(self, wait: Duration) -> Response {
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+        if let Some(conn) = &self.conn {
+            conn.kill.notify_one();
+        }
+        std::future::pending::<Response>().await
+    }
+}
+
+/// A body that yields its first half, pauses so the server flushes it, then
+/// fails, which makes hyper close the connection short of `Content-Length`.
+struct CutShort {
+    head: Option<Bytes>,
+    pause: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl CutShort {
+    fn new(head: Bytes) -> CutShort {
+        CutShort { head: Some(head), pause: Box::pin(tokio::time::sleep(Duration::from_millis(20))) }
+    }
+}
+
+impl hyper::body::Body for CutShort {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        if let Some(head) = self.head.take() {
+            return Poll::Ready(Some(Ok(hyper::body::Frame::data(head))));
+        }
+        ready!(self.pause.as_mut().poll(cx));
+        Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "the simulator cut the body short",
+        ))))
     }
 }
 

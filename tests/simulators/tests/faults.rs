@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use lever_namely_simulators::{
-    demo_opportunity_id, Fault, FaultPlan, FaultRule, LostResponse, RetryHint, Simulators, SimulatorsSeed, Target,
+    demo_opportunity_id, Fault, FaultPlan, FaultRule, LostResponse, RandomFaults, RetryHint, Simulators,
+    SimulatorsSeed, Target,
 };
 use serde_json::json;
 
@@ -177,8 +178,8 @@ async fn fault_plans_apply_at_start_and_clear_resets() {
     seed.faults = FaultPlan {
         latency_ms: 0,
         rules: vec![FaultRule { target: Target::method("GET"), times: 1, fault: Fault::ServerError { status: 502 } }],
-        random_rate_limit: None,
         profiles_per_minute: Some(2),
+        ..FaultPlan::default()
     };
     let s = Simulators::start_seeded(seed, 0, 0).await.unwrap();
     assert_eq!(lever_get(&s.lever, "/archive_reasons").await.status, 502);
@@ -191,4 +192,82 @@ async fn fault_plans_apply_at_start_and_clear_resets() {
     s.lever.faults().rate_limit_next(5, RetryHint::None);
     s.lever.faults().clear();
     assert_eq!(lever_get(&s.lever, "/archive_reasons").await.status, 200);
+}
+
+#[tokio::test]
+async fn resets_and_unanswered_requests_close_the_connection_without_doing_the_work() {
+    let s = Simulators::start_demo().await.unwrap();
+    let n = &s.namely;
+    let url = format!("{}/profiles", n.base_url());
+    let headers = [("authorization", n.expected_authorization()), ("content-type", "application/json".to_string())];
+    let post = |email: &str| Some(new_profile(email).to_string().into_bytes());
+    n.faults().inject(Target::new("POST", "/profiles"), 1, Fault::Drop);
+    let reset = send_within(Duration::from_secs(20), "POST", &url, &headers, post("reset@acme.example")).await;
+    assert!(reset.expect("the reset is immediate").is_err());
+    n.faults().inject(Target::new("POST", "/profiles"), 1, Fault::Unanswered { after: Duration::from_millis(300) });
+    let t = Instant::now();
+    let unanswered = send_within(Duration::from_secs(20), "POST", &url, &headers, post("late@acme.example")).await;
+    assert!(unanswered.expect("closed after the wait").is_err());
+    assert!(t.elapsed() >= Duration::from_millis(300));
+    assert!(n.profiles().is_empty(), "neither request reached the application");
+    let kinds: Vec<_> = n.requests().iter().map(|r| (r.fault.clone(), r.status)).collect();
+    assert_eq!(kinds, [(Some("drop".into()), None), (Some("unanswered".into()), None)]);
+}
+
+#[tokio::test]
+async fn a_body_cut_mid_way_fails_to_read_after_the_work_is_done() {
+    let s = Simulators::start_demo().await.unwrap();
+    let n = &s.namely;
+    n.faults().inject(Target::new("POST", "/profiles"), 1, Fault::CutBody);
+    let url = format!("{}/profiles", n.base_url());
+    let headers = [("authorization", n.expected_authorization()), ("content-type", "application/json".to_string())];
+    let body = Some(new_profile("cut@acme.example").to_string().into_bytes());
+    let r = send_within(Duration::from_secs(20), "POST", &url, &headers, body).await.expect("answers at once");
+    assert!(r.is_err(), "the body must not read whole: {r:?}");
+    assert!(n.profiles().iter().any(|p| p["email"] == "cut@acme.example"), "the profile was created");
+    assert_eq!(n.requests()[0].status, Some(201), "the status line went out");
+}
+
+#[tokio::test]
+async fn a_proxy_page_is_a_200_that_is_not_json() {
+    let s = Simulators::start_demo().await.unwrap();
+    s.lever.faults().inject(Target::path("/archive_reasons"), 1, Fault::NotJson);
+    let r = lever_get(&s.lever, "/archive_reasons").await;
+    assert_eq!(r.status, 200);
+    assert!(r.header("content-type").unwrap().starts_with("text/html"));
+    assert!(serde_json::from_slice::<serde_json::Value>(&r.body).is_err());
+    assert_eq!(lever_get(&s.lever, "/archive_reasons").await.json()["data"].as_array().map(Vec::len), Some(4));
+}
+
+#[tokio::test]
+async fn a_random_mix_faults_both_apis_repeatably() {
+    type Faulted = Vec<Option<String>>;
+    async fn run() -> (Vec<u16>, Faulted, Faulted) {
+        let s = Simulators::start_demo().await.unwrap();
+        let timeout = Duration::from_millis(200);
+        s.lever.faults().fault_randomly(RandomFaults::lever(0.5, 5, timeout));
+        s.namely.faults().fault_randomly(RandomFaults::namely(0.5, 6, timeout));
+        let (lever, namely) =
+            (format!("{}/archive_reasons", s.lever.base_url()), format!("{}/job_titles", s.namely.base_url()));
+        let mut statuses = Vec::new();
+        for _ in 0..30 {
+            for (url, auth) in
+                [(&lever, s.lever.expected_authorization()), (&namely, s.namely.expected_authorization())]
+            {
+                let r = send_within(Duration::from_secs(5), "GET", url, &[("authorization", auth)], None).await;
+                statuses.push(match r {
+                    Some(Ok(r)) => r.status,
+                    _ => 0,
+                });
+            }
+        }
+        let faults = |r: Vec<lever_namely_simulators::RequestRecord>| r.into_iter().map(|r| r.fault).collect();
+        (statuses, faults(s.lever.requests()), faults(s.namely.requests()))
+    }
+    let a = run().await;
+    assert_eq!(a, run().await);
+    let (_, lever, namely) = &a;
+    for log in [lever, namely] {
+        assert!(log.iter().any(Option::is_none) && log.iter().filter(|f| f.is_some()).count() >= 5, "{a:?}");
+    }
 }
