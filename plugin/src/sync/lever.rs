@@ -147,10 +147,17 @@ impl<'a, T: Transport> Client<'a, T> {
         let url = self.lever(&format!("/opportunities/{}/notes", encode(opportunity)));
         let body = json!({ "value": text, "secret": false, "notifyFollowers": false });
         let r = self.send(Api::Lever, what, Request::json("POST", url, &body)).await?;
-        if (200..300).contains(&r.status) {
+        if !(200..300).contains(&r.status) {
+            return Err(CallError::Status { api: Api::Lever, status: r.status, what: what.into(), detail: super::api::error_detail(&r.body) });
+        }
+        // A 2xx that is not Lever's `{"data": {…note…}}` (a proxy's page, a
+        // cut body) does not say the note was stored: report it unclear, so
+        // the caller looks at the notes before posting again.
+        let stored = serde_json::from_slice::<Value>(&r.body).ok().is_some_and(|v| v.get("data").is_some_and(Value::is_object));
+        if stored {
             Ok(())
         } else {
-            Err(CallError::Status { api: Api::Lever, status: r.status, what: what.into(), detail: super::api::error_detail(&r.body) })
+            Err(CallError::BadBody { api: Api::Lever, what: what.into(), detail: "not Lever's note JSON".into() })
         }
     }
 }

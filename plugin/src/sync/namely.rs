@@ -124,10 +124,16 @@ impl<'a, T: Transport> Client<'a, T> {
         let what = "attaching the resume";
         let url = self.namely(&format!("/profiles/{}", encode(profile_id)));
         let r = self.send(Api::Namely, what, Request::json("PUT", url, &json!({"profiles": [{"resume": file_id}]}))).await?;
-        if (200..300).contains(&r.status) {
+        if !(200..300).contains(&r.status) {
+            return Err(CallError::Status { api: Api::Namely, status: r.status, what: what.into(), detail: error_detail(&r.body) });
+        }
+        // Only Namely's profile JSON says the resume is attached; anything
+        // else (a proxy's page, a cut body) is reported, never taken as done.
+        let updated = serde_json::from_slice::<Value>(&r.body).ok().is_some_and(|v| v.get("profiles").is_some_and(Value::is_array));
+        if updated {
             Ok(())
         } else {
-            Err(CallError::Status { api: Api::Namely, status: r.status, what: what.into(), detail: error_detail(&r.body) })
+            Err(CallError::BadBody { api: Api::Namely, what: what.into(), detail: "not Namely's profile JSON".into() })
         }
     }
 }

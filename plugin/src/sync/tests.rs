@@ -171,3 +171,40 @@ fn after_a_lost_create_namely_itself_is_asked_not_the_index() {
     assert_eq!(pollster::block_on(super::create_once(&c, &mapping())).unwrap(), "p-1");
     assert_eq!(t.count("POST", PROFILES), 1);
 }
+
+const NOTES: &str = "https://lever.test/v1/opportunities/o/notes";
+
+fn proxy_page() -> Result<Response, TransportError> {
+    Ok(Response { status: 200, headers: vec![("content-type".into(), "text/html".into())], body: b"<html>busy</html>".to_vec() })
+}
+
+#[test]
+fn a_note_answered_by_a_page_that_is_not_lever_json_is_looked_for_then_posted() {
+    // The soak found this: a 200 proxy page was taken as "posted", so the note was missing in Lever.
+    let t = Scripted::default()
+        .on("POST", NOTES, vec![proxy_page(), ok(201, json!({"data": {"id": "n-1", "noteId": "n-1"}}))])
+        .on("GET", NOTES, vec![ok(200, json!({"data": [], "hasNext": false}))]);
+    let s = settings();
+    let c = Client { transport: &t, settings: &s };
+    assert!(pollster::block_on(super::post_note_once(&c, "o", "synced")));
+    assert_eq!((t.count("POST", NOTES), t.count("GET", NOTES)), (2, 1));
+}
+
+#[test]
+fn a_note_whose_answer_was_mangled_after_it_was_stored_is_not_posted_twice() {
+    let stored = json!({"data": [{"id": "n-1", "fields": [{"value": "synced"}]}], "hasNext": false});
+    let t = Scripted::default().on("POST", NOTES, vec![proxy_page()]).on("GET", NOTES, vec![ok(200, stored)]);
+    let s = settings();
+    let c = Client { transport: &t, settings: &s };
+    assert!(pollster::block_on(super::post_note_once(&c, "o", "synced")));
+    assert_eq!(t.count("POST", NOTES), 1);
+}
+
+#[test]
+fn a_resume_attach_answered_by_a_page_that_is_not_namely_json_is_an_error() {
+    let t = Scripted::default().on("PUT", PROFILES, vec![proxy_page()]);
+    let s = settings();
+    let c = Client { transport: &t, settings: &s };
+    let e = pollster::block_on(c.namely_set_resume("p-1", "f-1")).unwrap_err();
+    assert!(e.reason().contains("attaching the resume") && e.retryable(), "{}", e.reason());
+}
