@@ -16,6 +16,25 @@ pub fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 
+/// A fresh directory under the system's temp dir, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// `lever-namely-{prefix}-{pid}-{nanos}`, created now.
+    pub fn new(prefix: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!("lever-namely-{prefix}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// The embedded component, compiled once per test binary.
 pub fn plugin() -> &'static Plugin {
     static PLUGIN: OnceLock<Plugin> = OnceLock::new();
@@ -64,6 +83,20 @@ pub mod sync_harness {
     pub fn syncer(sims: &Simulators, config: Config) -> Syncer {
         Syncer::new(crate::plugin().clone(), config, credentials(sims)).expect("a valid config")
     }
+}
+
+/// A webhook delivery as Lever sends it, signed with `key`, for an
+/// opportunity archived with the archive reason `reason`.
+pub fn lever_delivery(event: &str, opportunity: &str, triggered_at: i64, token: &str, key: &str, reason: &str) -> Vec<u8> {
+    use lever_namely_service::webhook::signature;
+    let sig = signature::sign(&lever_namely_service::Secret::new(key), token, &triggered_at.to_string());
+    serde_json::json!({
+        "triggeredAt": triggered_at, "event": event, "signature": sig, "token": token,
+        "data": {"opportunityId": opportunity, "candidateId": opportunity, "contactId": "c",
+                 "toArchived": {"archivedAt": triggered_at, "reason": reason}, "fromArchived": null}
+    })
+    .to_string()
+    .into_bytes()
 }
 
 /// An HTTP server on loopback that answers every request with

@@ -11,7 +11,7 @@ use lever_namely_service::journal::{Journal, Status};
 use lever_namely_service::webhook::{signature, VerifierConfig};
 use lever_namely_service::Secret;
 use lever_namely_simulators::{demo_opportunity_id, NewHire, Simulators};
-use lever_namely_tests::post;
+use lever_namely_tests::{lever_delivery, post, TempDir};
 use lever_namely_tests::sync_harness::{config, syncer};
 use serde_json::json;
 
@@ -26,20 +26,11 @@ struct Running {
     _dir: TempDir,
 }
 
-struct TempDir(std::path::PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn start() -> Running {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let sims = rt.block_on(Simulators::start_demo()).unwrap();
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("lever-namely-serve-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let journal = Arc::new(Journal::open(dir.join("journal.db")).unwrap());
+    let dir = TempDir::new("serve");
+    let journal = Arc::new(Journal::open(dir.0.join("journal.db")).unwrap());
     let verifier = VerifierConfig::new([("candidateHired", Secret::new(TOKEN)), ("candidateArchiveChange", Secret::new(ARCHIVE_TOKEN))]);
     let service = Arc::new(Service {
         journal: journal.clone(),
@@ -55,7 +46,7 @@ fn start() -> Running {
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
     rt.spawn(serve::run(service, listener));
-    Running { rt, sims, journal, addr, _dir: TempDir(dir) }
+    Running { rt, sims, journal, addr, _dir: dir }
 }
 
 fn now_ms() -> i64 {
@@ -64,19 +55,7 @@ fn now_ms() -> i64 {
 
 /// A delivery as Lever sends it, signed with `key`.
 fn delivery(event: &str, opportunity: &str, triggered_at: i64, token: &str, key: &str) -> Vec<u8> {
-    archived(event, opportunity, triggered_at, token, key, lever_namely_simulators::HIRED_REASON_ID)
-}
-
-/// A delivery whose `toArchived.reason` is `reason`.
-fn archived(event: &str, opportunity: &str, triggered_at: i64, token: &str, key: &str, reason: &str) -> Vec<u8> {
-    let sig = signature::sign(&Secret::new(key), token, &triggered_at.to_string());
-    json!({
-        "triggeredAt": triggered_at, "event": event, "signature": sig, "token": token,
-        "data": {"opportunityId": opportunity, "candidateId": opportunity, "contactId": "c",
-                 "toArchived": {"archivedAt": triggered_at, "reason": reason}, "fromArchived": null}
-    })
-    .to_string()
-    .into_bytes()
+    lever_delivery(event, opportunity, triggered_at, token, key, lever_namely_simulators::HIRED_REASON_ID)
 }
 
 /// Wait (bounded) until every listed hire has left pending/running/retrying.
@@ -141,7 +120,7 @@ fn a_signed_test_delivery_is_acknowledged_and_ignored() {
 fn archive_changes_to_other_reasons_are_acknowledged_and_dropped() {
     let r = start();
     let other = r.sims.lever.non_hired_reason_id();
-    let body = archived("candidateArchiveChange", demo_opportunity_id(), now_ms(), "tok-x", ARCHIVE_TOKEN, &other);
+    let body = lever_delivery("candidateArchiveChange", demo_opportunity_id(), now_ms(), "tok-x", ARCHIVE_TOKEN, &other);
     let (status, text) = r.rt.block_on(post(r.addr, WEBHOOK_PATH, &body));
     assert_eq!(status, 200, "{text}");
     assert!(text.contains("ignored"), "{text}");
