@@ -29,6 +29,8 @@ pub struct Syncer {
 /// What the host refused during a call, for the operator.
 pub type Refused = Vec<String>;
 
+pub use crate::egress::SentWrite;
+
 impl Syncer {
     /// A syncer for a checked configuration.
     pub fn new(plugin: Plugin, config: Config, credentials: Credentials) -> anyhow::Result<Self> {
@@ -90,12 +92,12 @@ impl Syncer {
         &self,
         read_only: bool,
         f: impl AsyncFnOnce(&mut wasmtime::Store<crate::runtime::Invocation>, &crate::bindings::Plugin) -> wasmtime::Result<R>,
-    ) -> anyhow::Result<(R, Refused)> {
+    ) -> anyhow::Result<(R, Refused, Vec<SentWrite>)> {
         let mut hooks = EgressHooks::new(self.allowlist()?, self.limits.clone(), read_only).with_policy(self.config.sandbox.address_policy());
         if let Some(r) = &self.resolver {
             hooks = hooks.with_resolver(r.clone());
         }
-        let refusals = hooks.refusals();
+        let (refusals, writes) = (hooks.refusals(), hooks.writes());
         let mut settings = self.config.component_settings(&self.endpoints);
         settings.extend(self.extra_settings.iter().cloned());
         let deadline = Duration::from_secs(self.config.sync.deadline_secs.max(1));
@@ -107,16 +109,24 @@ impl Syncer {
             .map_err(|_| anyhow::anyhow!("the sync ran past its deadline of {deadline:?} ([sync] deadline_secs) and was stopped"))?
             .map_err(|e| explain_trap(e))?;
         let refused = refusals.lock().unwrap().clone();
-        Ok((result, refused))
+        let writes = writes.lock().unwrap().iter().map(|w| w.lock().unwrap().clone()).collect();
+        Ok((result, refused, writes))
     }
 
     /// What a sync would do; nothing is written (the host refuses any write).
     pub async fn plan(&self, opportunity_id: &str) -> anyhow::Result<(SyncPlan, Refused)> {
-        self.call(true, async |store, instance| instance.lever_namely_plugin_sync().call_plan(store, opportunity_id).await).await
+        let (plan, refused, _) = self.call(true, async |store, instance| instance.lever_namely_plugin_sync().call_plan(store, opportunity_id).await).await?;
+        Ok((plan, refused))
     }
 
     /// Sync one opportunity.
     pub async fn run(&self, opportunity_id: &str) -> anyhow::Result<(SyncOutcome, Refused)> {
+        let (outcome, refused, _) = self.run_recorded(opportunity_id).await?;
+        Ok((outcome, refused))
+    }
+
+    /// [`Syncer::run`], with every write the sync sent, as sent.
+    pub async fn run_recorded(&self, opportunity_id: &str) -> anyhow::Result<(SyncOutcome, Refused, Vec<SentWrite>)> {
         self.call(false, async |store, instance| instance.lever_namely_plugin_sync().call_run(store, opportunity_id).await).await
     }
 }

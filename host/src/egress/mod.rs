@@ -139,6 +139,63 @@ impl Default for HttpLimits {
 /// Requests the host refused, in words, for the operator.
 pub type Refusals = Arc<Mutex<Vec<String>>>;
 
+/// A write the component sent (anything but GET), as it left the host: the
+/// record of what a sync did, for the journal and the console. JSON bodies
+/// are kept (up to [`SentWrite::MAX_BODY`]); other bodies (a resume) only by size.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SentWrite {
+    pub method: String,
+    pub url: String,
+    /// The JSON body, if the request declared one.
+    pub json: Option<String>,
+    /// Bytes of body sent.
+    pub body_bytes: usize,
+}
+
+impl SentWrite {
+    /// JSON bodies longer than this are cut (a profile is a few KiB).
+    pub const MAX_BODY: usize = 64 * 1024;
+}
+
+/// The writes of one call, in the order they were sent.
+pub type Writes = Arc<Mutex<Vec<Arc<Mutex<SentWrite>>>>>;
+
+/// A request body that records what passes through it into a [`SentWrite`].
+struct Recorded {
+    inner: WasiBody,
+    record: Arc<Mutex<SentWrite>>,
+    keep: bool,
+}
+
+impl http_body::Body for Recorded {
+    type Data = bytes::Bytes;
+    type Error = HttpError;
+
+    fn poll_frame(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, HttpError>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if let std::task::Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(data) = frame.data_ref() {
+                let mut r = self.record.lock().unwrap();
+                r.body_bytes += data.len();
+                if self.keep {
+                    let json = r.json.get_or_insert_with(String::new);
+                    let room = SentWrite::MAX_BODY.saturating_sub(json.len()).min(data.len());
+                    json.push_str(&String::from_utf8_lossy(&data[..room]));
+                }
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 /// The `wasi:http` hooks enforcing the [`Allowlist`], the [`AddressPolicy`]
 /// and the [`HttpLimits`], and adding credentials.
 pub struct EgressHooks {
@@ -147,6 +204,7 @@ pub struct EgressHooks {
     connector: Connector,
     read_only: bool,
     refusals: Refusals,
+    writes: Writes,
     sent: AtomicUsize,
     open: Arc<Semaphore>,
 }
@@ -158,7 +216,7 @@ impl EgressHooks {
     pub fn new(allowlist: Allowlist, limits: HttpLimits, read_only: bool) -> Self {
         let connector = Connector { resolver: Arc::new(SystemResolver), policy: AddressPolicy::default(), max_response_head_bytes: limits.max_header_bytes };
         let open = Arc::new(Semaphore::new(limits.max_concurrent.max(1)));
-        Self { allowlist, limits, connector, read_only, refusals: Refusals::default(), sent: AtomicUsize::new(0), open }
+        Self { allowlist, limits, connector, read_only, refusals: Refusals::default(), writes: Writes::default(), sent: AtomicUsize::new(0), open }
     }
 
     /// These hooks with another address policy.
@@ -176,6 +234,11 @@ impl EgressHooks {
     /// The refusals, shared, so the caller can report them after the call.
     pub fn refusals(&self) -> Refusals {
         self.refusals.clone()
+    }
+
+    /// The writes sent, shared, so the caller can record them after the call.
+    pub fn writes(&self) -> Writes {
+        self.writes.clone()
     }
 
     fn refuse(&self, why: String, code: HttpError) -> Box<dyn Future<Output = Result<SendResult, HttpError>> + Send> {
@@ -248,6 +311,12 @@ impl WasiHttpHooks for EgressHooks {
                 }
                 Err(_) => return self.refuse(format!("the credential for {} is not a valid header value", dest.setting), HttpError::HttpRequestDenied),
             }
+        }
+        if request.method() != http::Method::GET {
+            let json = request.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("json"));
+            let record = Arc::new(Mutex::new(SentWrite { method: request.method().to_string(), url: uri.to_string(), json: None, body_bytes: 0 }));
+            self.writes.lock().unwrap().push(record.clone());
+            request = request.map(|inner| Recorded { inner, record, keep: json }.boxed_unsync());
         }
         // Cap what the guest uploads: past the limit the body fails, and so the request.
         let max_up = self.limits.max_request_bytes;

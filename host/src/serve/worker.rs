@@ -40,6 +40,18 @@ pub fn report(outcome: &SyncOutcome) -> AttemptReport {
     }
 }
 
+/// The writes a sync sent and what the host refused, as the journal keeps them.
+pub fn sent_json(writes: &[crate::sync::SentWrite], refused: &[String]) -> serde_json::Value {
+    let writes: Vec<_> = writes
+        .iter()
+        .map(|w| {
+            let body = w.json.as_deref().map(|j| serde_json::from_str::<serde_json::Value>(j).unwrap_or_else(|_| json!(j)));
+            json!({"method": w.method, "url": w.url, "body": body, "body_bytes": w.body_bytes})
+        })
+        .collect();
+    json!({"writes": writes, "refused_by_host": refused})
+}
+
 /// Take one due hire and sync it. Returns the hire's status afterwards, or
 /// `None` when no hire was due.
 pub async fn work_once(journal: &Arc<Journal>, syncer: &Syncer, worker: &str) -> anyhow::Result<Option<Status>> {
@@ -64,10 +76,12 @@ pub async fn work_once_with_lease(journal: &Arc<Journal>, syncer: &Syncer, worke
             }
         })
     };
-    let result = syncer.run(&claim.opportunity_id).await;
+    let result = syncer.run_recorded(&claim.opportunity_id).await;
     heartbeat.abort();
     let report = match result {
-        Ok((outcome, _refused)) => report(&outcome),
+        // What the sync sent is kept with the attempt: the console shows the
+        // exact Namely request and Lever note.
+        Ok((outcome, refused, writes)) => report(&outcome).with_plan(sent_json(&writes, &refused)),
         // The host could not run the component at all (a trap, a deadline): worth retrying.
         Err(e) => AttemptReport::from(Outcome::Transient { reason: format!("{e:#}") }),
     };
