@@ -54,6 +54,10 @@ pub struct ServeSettings {
     /// How long a worker's claim on a hire lasts unrenewed, seconds; default 60.
     /// After a crash, a restart picks the hire up again once it runs out.
     pub lease_secs: Option<u64>,
+    /// Serve the operator console under `/console`; default false.
+    pub console: Option<bool>,
+    /// The environment variable holding the console's password; default `LEVER_NAMELY_CONSOLE_PASSWORD`.
+    pub console_password_env: Option<String>,
 }
 
 impl ServeSettings {

@@ -9,6 +9,7 @@ pub mod backfill;
 pub mod bindings;
 pub mod check;
 pub mod config;
+pub mod console;
 pub mod credentials;
 pub mod egress;
 pub mod imports;

@@ -277,6 +277,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(secs) = cfg.serve.max_skew_secs {
                 verifier.max_skew = std::time::Duration::from_secs(secs);
             }
+            // A console without a password is refused before anything listens.
+            let console = lever_namely::console::Console::from_config(&cfg)?;
             let addr = serve::listen_address(&cfg, listen.as_deref())?;
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))?;
             log::info("listening", &[("address", &listener.local_addr()?.to_string()), ("path", serve::WEBHOOK_PATH), ("journal", &journal.path().display().to_string())]);
@@ -298,7 +300,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 workers: cfg.serve.workers.unwrap_or(2),
                 poll: std::time::Duration::from_millis(500),
                 lease: cfg.serve.lease_secs.map_or(serve::worker::LEASE, std::time::Duration::from_secs),
+                console,
             });
+            if service.console.is_some() {
+                log::info("console", &[("url", &format!("http://{}/console", listener.local_addr()?)), ("user", lever_namely::console::USER)]);
+            }
             let every = cfg.serve.reconcile_every_mins.unwrap_or(60);
             if every > 0 {
                 let (e, c, j) = (syncer.endpoints().clone(), credentials(&cfg)?, journal.clone());

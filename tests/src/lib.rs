@@ -46,6 +46,60 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
 }
 
+pub mod webdriver;
+
+pub mod service_harness {
+    //! `serve` running on loopback against fresh simulators, with its journal
+    //! in a temporary directory and quick workers.
+
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use lever_namely::config::RecordTypeSetting;
+    use lever_namely::console::Console;
+    use lever_namely::serve::{self, Service};
+    use lever_namely_service::journal::Journal;
+    use lever_namely_service::webhook::VerifierConfig;
+    use lever_namely_simulators::Simulators;
+
+    use crate::sync_harness::{config, syncer};
+    use crate::TempDir;
+
+    /// A running service and what it runs against.
+    pub struct Running {
+        pub rt: tokio::runtime::Runtime,
+        pub sims: Simulators,
+        pub journal: Arc<Journal>,
+        pub addr: SocketAddr,
+        pub _dir: TempDir,
+    }
+
+    /// Start the demo simulators and `serve` (2 workers) on a free port.
+    pub fn start(name: &str, verifier: VerifierConfig, console: Option<Console>) -> Running {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let sims = rt.block_on(Simulators::start_demo()).unwrap();
+        let dir = TempDir::new(name);
+        let journal = Arc::new(Journal::open(dir.0.join("journal.db")).unwrap());
+        let service = Arc::new(Service {
+            journal: journal.clone(),
+            syncer: syncer(&sims, config(&sims, RecordTypeSetting::Hris)),
+            verifier,
+            metrics: Default::default(),
+            hire_stage: None,
+            hired_reason: Some(sims.lever.hired_reason_id()),
+            workers: 2,
+            poll: Duration::from_millis(20),
+            lease: Duration::from_secs(60),
+            console,
+        });
+        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let addr = listener.local_addr().unwrap();
+        rt.spawn(serve::run(service, listener));
+        Running { rt, sims, journal, addr, _dir: dir }
+    }
+}
+
 pub mod sync_harness {
     //! A syncer wired to freshly started simulators, with fast retries.
 

@@ -1,52 +1,26 @@
 //! The webhook service: Lever deliveries over HTTP, verified, journaled,
 //! synced exactly once.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lever_namely::config::RecordTypeSetting;
-use lever_namely::serve::{self, Service, WEBHOOK_PATH};
+use lever_namely::serve::{self, WEBHOOK_PATH};
 use lever_namely_service::journal::{Journal, Status};
 use lever_namely_service::webhook::{signature, VerifierConfig};
 use lever_namely_service::Secret;
-use lever_namely_simulators::{demo_opportunity_id, NewHire, Simulators};
-use lever_namely_tests::{lever_delivery, post, TempDir};
+use lever_namely_simulators::{demo_opportunity_id, NewHire};
+use lever_namely_tests::service_harness::{self, Running};
+use lever_namely_tests::{lever_delivery, post};
 use lever_namely_tests::sync_harness::{config, syncer};
 use serde_json::json;
 
 const TOKEN: &str = "hired-signature-token";
 const ARCHIVE_TOKEN: &str = "archive-signature-token";
 
-struct Running {
-    rt: tokio::runtime::Runtime,
-    sims: Simulators,
-    journal: Arc<Journal>,
-    addr: SocketAddr,
-    _dir: TempDir,
-}
-
 fn start() -> Running {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let sims = rt.block_on(Simulators::start_demo()).unwrap();
-    let dir = TempDir::new("serve");
-    let journal = Arc::new(Journal::open(dir.0.join("journal.db")).unwrap());
     let verifier = VerifierConfig::new([("candidateHired", Secret::new(TOKEN)), ("candidateArchiveChange", Secret::new(ARCHIVE_TOKEN))]);
-    let service = Arc::new(Service {
-        journal: journal.clone(),
-        syncer: syncer(&sims, config(&sims, RecordTypeSetting::Hris)),
-        verifier,
-        metrics: Default::default(),
-        hire_stage: None,
-        hired_reason: Some(sims.lever.hired_reason_id()),
-        workers: 2,
-        poll: Duration::from_millis(20),
-        lease: Duration::from_secs(60),
-    });
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let addr = listener.local_addr().unwrap();
-    rt.spawn(serve::run(service, listener));
-    Running { rt, sims, journal, addr, _dir: dir }
+    service_harness::start("serve", verifier, None)
 }
 
 fn now_ms() -> i64 {

@@ -170,6 +170,7 @@ fn a_fault_soak_ends_with_no_duplicates_no_lost_hires_and_a_reason_for_every_fai
         workers: WORKERS,
         poll: Duration::from_millis(20),
         lease: Duration::from_secs(60),
+        console: None,
     });
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();

@@ -49,6 +49,8 @@ pub struct Service {
     pub poll: Duration,
     /// How long a worker's claim on a hire lasts without renewal.
     pub lease: Duration,
+    /// The operator console, when `[serve] console = true`.
+    pub console: Option<crate::console::Console>,
 }
 
 /// The signature tokens named in `[lever.webhook_tokens]`, read from the environment.
@@ -171,12 +173,14 @@ async fn metrics(State(s): State<Arc<Service>>) -> impl IntoResponse {
 pub fn router(service: Arc<Service>) -> Router {
     // Refuse oversized bodies before reading them whole.
     let limit = service.verifier.max_body_bytes;
+    let console = if service.console.is_some() { crate::console::router(service.clone()) } else { Router::new() };
     Router::new()
         .route(WEBHOOK_PATH, post(receive))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .with_state(service)
+        .merge(console)
 }
 
 /// Run the listener and the workers until the process ends.
