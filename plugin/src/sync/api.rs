@@ -130,6 +130,21 @@ impl<'a, T: Transport> Client<'a, T> {
         }
     }
 
+    /// Run `op` again while it fails in a way worth retrying, up to the
+    /// attempts allowed. Only for operations that are safe to repeat.
+    pub async fn retrying<R>(&self, api: Api, key: &str, mut op: impl AsyncFnMut() -> Result<R, CallError>) -> Result<R, CallError> {
+        let mut attempt = 1;
+        loop {
+            match op().await {
+                Err(e) if e.retryable() && attempt < self.settings.max_attempts => {
+                    self.transport.sleep(self.wait(api, None, attempt, key)).await;
+                    attempt += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+
     /// How long to wait before attempt `attempt + 1`.
     pub fn wait(&self, api: Api, response: Option<&Response>, attempt: u32, key: &str) -> Duration {
         let max = self.settings.max_delay;

@@ -24,7 +24,7 @@ use crate::bindings::exports::lever_namely::plugin::sync::{Created, ExistingProf
 use crate::bundle;
 use crate::mapping;
 use crate::types::{Mapping, MappingError, NamelyContext, RecordType, ResumeFile, Warning};
-use api::{CallError, Client};
+use api::{Api, CallError, Client};
 use namely::Found;
 use settings::Settings;
 use transport::Transport;
@@ -195,7 +195,10 @@ pub async fn run<T: Transport>(t: &T, s: &Settings, id: &str) -> SyncOutcome {
             Some((r, Ok((bytes, ct)))) => {
                 let name = r.name.clone().unwrap_or_else(|| format!("resume-{}", r.id));
                 let ct = ct.unwrap_or_else(|| "application/octet-stream".into());
-                Some(c.namely_upload(&name, &ct, bytes).await)
+                // Repeating an upload whose answer was lost can at worst leave
+                // an unattached file in Namely, never a second profile; a
+                // resume missing from the profile is the worse outcome.
+                Some(c.retrying(Api::Namely, "resume upload", async || c.namely_upload(&name, &ct, bytes.clone()).await).await)
             }
             Some((_, Err(e))) => Some(Err(e)),
             None => None,
@@ -229,7 +232,8 @@ pub async fn run<T: Transport>(t: &T, s: &Settings, id: &str) -> SyncOutcome {
     let url = profile_url(s, &namely_id);
     let attach = async {
         match &file_id {
-            Some(f) => c.namely_set_resume(&namely_id, f).await.err(),
+            // Setting the profile's resume is idempotent: safe to repeat.
+            Some(f) => c.retrying(Api::Namely, "resume attach", async || c.namely_set_resume(&namely_id, f).await).await.err(),
             None => None,
         }
     };

@@ -208,3 +208,22 @@ fn a_resume_attach_answered_by_a_page_that_is_not_namely_json_is_an_error() {
     let e = pollster::block_on(c.namely_set_resume("p-1", "f-1")).unwrap_err();
     assert!(e.reason().contains("attaching the resume") && e.retryable(), "{}", e.reason());
 }
+
+#[test]
+fn resume_uploads_and_attaches_are_retried_until_they_take() {
+    const FILES: &str = "https://acme.namely.com/api/v1/files";
+    let t = Scripted::default()
+        .on("POST", FILES, vec![ok(503, json!({})), Err(TransportError::Failed("connection reset".into())), ok(200, json!({"files": [{"id": "f-1"}]}))])
+        .on("PUT", PROFILES, vec![proxy_page(), ok(200, json!({"profiles": [{"id": "p-1"}]}))]);
+    let s = settings();
+    let c = Client { transport: &t, settings: &s };
+    let upload = pollster::block_on(c.retrying(Api::Namely, "upload", async || c.namely_upload("cv.pdf", "application/pdf", b"%PDF".to_vec()).await));
+    assert_eq!(upload.unwrap(), "f-1");
+    assert!(pollster::block_on(c.retrying(Api::Namely, "attach", async || c.namely_set_resume("p-1", "f-1").await)).is_ok());
+    assert_eq!((t.count("POST", FILES), t.count("PUT", PROFILES)), (3, 2));
+    // A refusal is final: asked once, never again.
+    let t = Scripted::default().on("POST", FILES, vec![ok(422, json!({"message": "unsupported file type"}))]);
+    let c = Client { transport: &t, settings: &s };
+    assert!(pollster::block_on(c.retrying(Api::Namely, "upload", async || c.namely_upload("cv.exe", "x", vec![]).await)).is_err());
+    assert_eq!(t.count("POST", FILES), 1);
+}
