@@ -169,6 +169,38 @@ fn requests_past_the_per_call_cap_are_refused_naming_the_limit() {
     assert!(refused.iter().all(|x| x.contains("more than 2 requests in one call ([sandbox] max_requests)")), "{refused:?}");
 }
 
+/// A loopback server answering every request with `size` bytes.
+fn big_answer(rt: &tokio::runtime::Runtime, size: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n");
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(&vec![b' '; size]).await;
+            });
+        }
+    });
+    format!("http://{addr}/v1")
+}
+
+#[test]
+fn an_answer_past_the_body_cap_is_cut_off_naming_the_setting() {
+    let r = rig();
+    let big = big_answer(&r.rt, 3 << 20);
+    let mut c = config(&r.sims, RecordTypeSetting::Hris);
+    c.sandbox.max_response_body_mib = 1;
+    c.lever.base_url = Some(big.clone());
+    let s = r.syncer(c).with_settings(vec![("adversary.targets".into(), format!("{big}/opportunities"))]);
+    let (report, refused) = r.attack(&s, "egress").unwrap();
+    assert!(report.contains("body error"), "the component saw its read fail: {report}");
+    assert!(refused.iter().any(|x| x.contains("over 1048576 bytes ([sandbox] max_response_body_mib)")), "{refused:?}");
+}
+
 #[test]
 fn the_component_cannot_set_credentials() {
     let r = rig();

@@ -255,6 +255,23 @@ fn clamp(options: Option<RequestOptions>, max: Duration) -> RequestOptions {
     RequestOptions { connect_timeout: c(o.connect_timeout), first_byte_timeout: c(o.first_byte_timeout), between_bytes_timeout: c(o.between_bytes_timeout) }
 }
 
+/// `body`, failing with `code` past `max` bytes; the breach is also told to
+/// the operator, naming the setting.
+fn capped<B>(body: B, max: usize, refusals: Refusals, said: String, code: fn(Option<u64>) -> HttpError) -> WasiBody
+where
+    B: http_body::Body<Data = bytes::Bytes, Error = HttpError> + Send + 'static,
+{
+    Limited::new(body, max)
+        .map_err(move |e| match e.downcast::<HttpError>() {
+            Ok(inner) => *inner,
+            Err(_) => {
+                refusals.lock().unwrap().push(said.clone());
+                code(Some(max as u64))
+            }
+        })
+        .boxed_unsync()
+}
+
 fn header_bytes(headers: &http::HeaderMap) -> usize {
     headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum()
 }
@@ -320,35 +337,24 @@ impl WasiHttpHooks for EgressHooks {
         }
         // Cap what the guest uploads: past the limit the body fails, and so the request.
         let max_up = self.limits.max_request_bytes;
-        let request = request.map(|body| {
-            Limited::new(connect::DrainOnDrop::new(body), max_up)
-                .map_err(move |e| match e.downcast::<HttpError>() {
-                    Ok(inner) => *inner,
-                    Err(_) => HttpError::HttpRequestBodySize(Some(max_up as u64)),
-                })
-                .boxed_unsync()
-        });
+        let said = format!("stopped {} {target}{}: the component sent a body over {max_up} bytes ([sandbox] max_request_body_mib)", request.method(), uri.path());
+        let refusals_up = self.refusals.clone();
+        let request = request.map(|body| capped(connect::DrainOnDrop::new(body), max_up, refusals_up, said, HttpError::HttpRequestBodySize));
         let _ = fut;
         let options = clamp(options, self.limits.max_timeout);
         let max = self.limits.max_response_bytes;
         let rate = dest.rate.clone();
         let (connector, refusals, open) = (self.connector.clone(), self.refusals.clone(), self.open.clone());
+        let said = format!("stopped the answer from {target}{}: its body is over {max} bytes ([sandbox] max_response_body_mib)", uri.path());
         Box::new(async move {
             // Held until the response head arrives: bounds connections opened at once.
             let _slot = open.acquire_owned().await.map_err(|_| HttpError::ConnectionLimitReached)?;
             if let Some(rate) = rate {
                 rate.acquire().await;
             }
-            let (response, io) = connect::send(connector, target, request, options, refusals).await?;
+            let (response, io) = connect::send(connector, target, request, options, refusals.clone()).await?;
             // Cap the body: a response past the limit fails rather than exhausting memory.
-            let response = response.map(|body| {
-                Limited::new(body, max)
-                    .map_err(move |e| match e.downcast::<HttpError>() {
-                        Ok(inner) => *inner,
-                        Err(_) => HttpError::HttpResponseBodySize(Some(max as u64)),
-                    })
-                    .boxed_unsync()
-            });
+            let response = response.map(|body| capped(body, max, refusals, said, HttpError::HttpResponseBodySize));
             Ok((response, io))
         })
     }

@@ -3,6 +3,7 @@
 use crate::bindings::wasi::config::store;
 use crate::bindings::wasi::http::outgoing_handler;
 use crate::bindings::wasi::http::types::{ErrorCode, Fields, Method, OutgoingRequest, Scheme};
+use crate::bindings::wasi::io::streams::StreamError;
 
 pub fn spin() -> Vec<String> {
     let mut n: u64 = 0;
@@ -57,6 +58,20 @@ fn get(url: &str) -> Result<(u16, Option<String>), String> {
         _ => return Err("no response".into()),
     };
     let location = response.headers().get("location").into_iter().next().map(|v| String::from_utf8_lossy(&v).into_owned());
+    // Read the whole body: a body cap shows only when the body is read.
+    let body = response.consume().map_err(|_| "no body".to_string())?;
+    let stream = body.stream().map_err(|_| "no body stream".to_string())?;
+    loop {
+        match stream.blocking_read(65536) {
+            Ok(_) => {}
+            Err(StreamError::Closed) => break,
+            Err(StreamError::LastOperationFailed(e)) => {
+                let code = crate::bindings::wasi::http::types::http_error_code(&e);
+                return Err(format!("body error {code:?}: {}", e.to_debug_string()));
+            }
+        }
+    }
+    drop(stream);
     Ok((response.status(), location))
 }
 
