@@ -18,11 +18,7 @@ pub struct Description {
 /// Describe a loaded component.
 pub fn describe(plugin: &Plugin, size_bytes: usize) -> Description {
     let exports = imports::exports(plugin.engine(), plugin.component());
-    let contract_version = exports
-        .iter()
-        .find(|e| e.starts_with("lever-namely:plugin/mapping@"))
-        .and_then(|e| e.split('@').nth(1))
-        .map(str::to_string);
+    let contract_version = crate::contract::check_exports(&exports, crate::contract::HOST_VERSION).ok().map(|v| v.to_string());
     Description {
         world: "lever-namely:plugin/plugin".into(),
         contract_version,

@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod check;
 pub mod config;
 pub mod console;
+pub mod contract;
 pub mod credentials;
 pub mod egress;
 pub mod imports;

@@ -68,6 +68,9 @@ impl Plugin {
         let engine = engine()?;
         let component = Component::from_binary(&engine, bytes).map_err(anyhow::Error::from).context("this is not a WebAssembly component")?;
         imports::check(&engine, &component)?;
+        // The contract version, before anything is linked: a plugin for
+        // another line is refused with the versions this host supports.
+        crate::contract::check(&engine, &component)?;
         let mut linker = Linker::<Invocation>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;

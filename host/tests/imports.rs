@@ -37,3 +37,11 @@ fn the_component_imports_exactly_the_allowed_set() {
     assert!(got.iter().all(|i| ALLOWED_IMPORTS.contains(i)));
     assert!(!got.iter().any(|i| i.starts_with("wasi:filesystem") || i.starts_with("wasi:sockets")));
 }
+
+#[test]
+fn the_component_speaks_the_hosts_contract_version() {
+    let plugin = Plugin::embedded().unwrap();
+    let version = lever_namely::contract::check(plugin.engine(), plugin.component()).unwrap();
+    assert_eq!(version, lever_namely::contract::HOST_VERSION);
+    assert!(lever_namely::contract::HOST_VERSION.loads(&version));
+}
