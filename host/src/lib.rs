@@ -24,4 +24,4 @@ pub mod serve;
 pub mod sync;
 
 pub use limits::{LimitBreach, Limits};
-pub use runtime::{Plugin, EMBEDDED_PLUGIN};
+pub use runtime::{EngineOptions, Plugin, EMBEDDED_PLUGIN};

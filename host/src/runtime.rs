@@ -65,7 +65,12 @@ impl Plugin {
 
     /// A component from its bytes.
     pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<Self> {
-        let engine = engine()?;
+        Self::from_bytes_with(bytes, EngineOptions::default())
+    }
+
+    /// A component from its bytes, on an engine built with `options`.
+    pub fn from_bytes_with(bytes: &[u8], options: EngineOptions) -> anyhow::Result<Self> {
+        let engine = engine(&options)?;
         let component = Component::from_binary(&engine, bytes).map_err(anyhow::Error::from).context("this is not a WebAssembly component")?;
         imports::check(&engine, &component)?;
         // The contract version, before anything is linked: a plugin for
@@ -136,9 +141,33 @@ impl Plugin {
     }
 }
 
-fn engine() -> anyhow::Result<Engine> {
+/// How the engine is built. The default (what every `Plugin` constructor
+/// but [`Plugin::from_bytes_with`] uses) allocates each instance on demand.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EngineOptions {
+    /// Use wasmtime's pooling allocator with slots for this many instances
+    /// alive at once. Instantiation then reuses pre-reserved memory instead of
+    /// mapping it per call: for a host instantiating per request at scale. A
+    /// slot's memory is capped at the default `[sandbox] memory_mib`; more
+    /// instances than slots at once fail to instantiate.
+    pub pooling: Option<u32>,
+}
+
+fn engine(options: &EngineOptions) -> anyhow::Result<Engine> {
     let mut config = wasmtime::Config::new();
     config.epoch_interruption(true);
+    if let Some(slots) = options.pooling {
+        let mut pool = wasmtime::PoolingAllocationConfig::new();
+        // A component instance is several core instances, memories and
+        // tables; the totals leave room for that in every slot.
+        pool.total_component_instances(slots)
+            .total_core_instances(slots * 8)
+            .total_memories(slots * 2)
+            .total_tables(slots * 4)
+            .total_stacks(slots)
+            .max_memory_size(Limits::default().memory_bytes);
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+    }
     // Compiled components are cached on disk (keyed by content, engine and
     // settings), so a one-shot CLI does not pay for compilation every run.
     if let Ok(cache) = wasmtime::Cache::from_file(None) {
