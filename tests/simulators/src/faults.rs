@@ -210,6 +210,9 @@ struct State {
     profiles_limit: usize,
     profiles_window: Duration,
     profile_gets: VecDeque<Instant>,
+    request_limit: usize,
+    request_window: Duration,
+    requests: VecDeque<Instant>,
 }
 
 /// The runtime-settable fault knobs of one simulator. Every method is safe
@@ -231,6 +234,9 @@ impl Faults {
                 profiles_limit: DEFAULT_PROFILES_PER_MINUTE,
                 profiles_window: Duration::from_secs(60),
                 profile_gets: VecDeque::new(),
+                request_limit: 0,
+                request_window: Duration::from_secs(1),
+                requests: VecDeque::new(),
             }),
         }
     }
@@ -333,12 +339,22 @@ impl Faults {
         s.profile_gets.clear();
     }
 
+    /// Allow `limit` requests of any kind per rolling `window`; further ones
+    /// get 429 with `Retry-After: 1`, as Lever answers past about 10 a second
+    /// per key. Off (0) by default, and [`Faults::clear`] turns it off.
+    pub fn set_request_rate_limit(&self, limit: usize, window: Duration) {
+        let mut s = self.lock();
+        s.request_limit = limit;
+        s.request_window = window;
+        s.requests.clear();
+    }
+
     /// How many count-based faults are still waiting to fire.
     pub fn pending(&self) -> usize {
         self.lock().rules.iter().map(|r| r.times).sum()
     }
 
-    /// Turn every knob back to normal (no latency, no faults, 100 profiles/minute).
+    /// Turn every knob back to normal (no latency, no faults, 100 profiles/minute, no request rate limit).
     pub fn clear(&self) {
         let mut s = self.lock();
         s.latency = Duration::ZERO;
@@ -348,6 +364,8 @@ impl Faults {
         s.profiles_limit = DEFAULT_PROFILES_PER_MINUTE;
         s.profiles_window = Duration::from_secs(60);
         s.profile_gets.clear();
+        s.request_limit = 0;
+        s.requests.clear();
     }
 
     /// The fault for this request, if any; consumes one use of it.
@@ -375,21 +393,35 @@ impl Faults {
         None
     }
 
+    /// Record one request against [`Faults::set_request_rate_limit`]; `true`
+    /// if it is over the limit (answer 429). Refused requests are not counted.
+    pub(crate) fn requests_throttled(&self) -> bool {
+        let mut s = self.lock();
+        let (limit, window) = (s.request_limit, s.request_window);
+        limit > 0 && !admit(&mut s.requests, limit, window)
+    }
+
     /// Record one GET /profiles; `true` if it is over the limit (answer 406).
     /// Refused requests are not counted, so the window drains on its own.
     pub(crate) fn profiles_throttled(&self) -> bool {
         let mut s = self.lock();
-        let now = Instant::now();
-        let window = s.profiles_window;
-        while s.profile_gets.front().is_some_and(|t| now.duration_since(*t) >= window) {
-            s.profile_gets.pop_front();
-        }
-        if s.profile_gets.len() >= s.profiles_limit {
-            return true;
-        }
-        s.profile_gets.push_back(now);
-        false
+        let (limit, window) = (s.profiles_limit, s.profiles_window);
+        !admit(&mut s.profile_gets, limit, window)
     }
+}
+
+/// Count a request into a rolling `window` that admits `limit`; `false` when
+/// it is full. Refused requests are not counted, so the window drains.
+fn admit(times: &mut VecDeque<Instant>, limit: usize, window: Duration) -> bool {
+    let now = Instant::now();
+    while times.front().is_some_and(|t| now.duration_since(*t) >= window) {
+        times.pop_front();
+    }
+    if times.len() >= limit {
+        return false;
+    }
+    times.push_back(now);
+    true
 }
 
 /// Durations as whole milliseconds in seed files.
@@ -461,6 +493,17 @@ mod tests {
         let a = draw();
         assert_eq!(a, draw());
         assert!(a.iter().any(|x| *x) && a.iter().any(|x| !*x));
+    }
+
+    #[test]
+    fn the_request_rate_limit_is_opt_in_and_counts_only_admitted_requests() {
+        let f = Faults::new("/v1");
+        assert!((0..50).all(|_| !f.requests_throttled()), "off by default");
+        f.set_request_rate_limit(3, Duration::from_secs(60));
+        let answers: Vec<bool> = (0..5).map(|_| f.requests_throttled()).collect();
+        assert_eq!(answers, [false, false, false, true, true]);
+        f.clear();
+        assert!(!f.requests_throttled());
     }
 
     #[test]

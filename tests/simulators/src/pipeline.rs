@@ -1,6 +1,7 @@
 //! The request pipeline shared by both simulators, as one axum middleware:
-//! log → latency → auth → throttle → injected fault → request-schema check →
-//! handler → response-schema check → truncate/cut/lose → log the status.
+//! log → latency → auth → throttle (request rate, then the API's own) →
+//! injected fault → request-schema check → handler → response-schema check →
+//! truncate/cut/lose → log the status.
 //!
 //! Faults that stand for a request that never reached the application
 //! (throttles, errors, resets, timeouts, a proxy's page) answer before the
@@ -83,6 +84,10 @@ pub(crate) async fn pipeline<A: Api>(State(api): State<Arc<A>>, req: Request, ne
     core.recorder.set_auth(index, outcome);
     if let Some(resp) = refusal {
         return out.send(resp).await;
+    }
+    if core.faults.requests_throttled() {
+        core.recorder.set_fault(index, "rate-limit");
+        return out.send(rate_limited(&*api, RetryHint::RetryAfter(1))).await;
     }
     if let Some(resp) = api.throttle(&method, route.as_deref()) {
         return out.send(resp).await;
