@@ -214,3 +214,20 @@ pub fn explain_trap(e: wasmtime::Error) -> anyhow::Error {
     }
     anyhow::anyhow!("the component failed: {e:?}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::types::{MapOptions, RecordType};
+
+    #[tokio::test]
+    async fn a_pooled_plugin_reuses_its_slots_call_after_call() {
+        let plugin = Plugin::from_bytes_with(EMBEDDED_PLUGIN, EngineOptions { pooling: Some(2) }).unwrap();
+        let options = MapOptions { record_type: RecordType::Hris, timezone: None, employee_types: vec![], salary_currencies: vec![], offer_identifiers: vec![], form_title: None };
+        // More calls than slots: each store frees its slot when dropped.
+        for _ in 0..5 {
+            let answer = crate::mapping::map_bundle(&plugin, "{}", &options).await.unwrap();
+            assert!(answer.is_err(), "an empty bundle is not a hire");
+        }
+    }
+}

@@ -85,7 +85,7 @@ pub fn run(number: usize) -> anyhow::Result<Section> {
         format!("Bundle `tests/fixtures/{BUNDLE}` ({} bytes), record type `hris`, mapped {ITERATIONS} times after {WARMUP} warm-up calls, one at a time on a current-thread tokio runtime; medians and p99s of per-call wall time.", bundle.len()),
         String::new(),
         format!("- Sandboxed call = `lever_namely::mapping::map_bundle`: a deny-all egress policy, a fresh `Store` with its `WasiCtx`, resource limiter and epoch deadline, `InstancePre::instantiate_async`, then `call_map_bundle` (the bundle copied in, the mapping lifted out). Pooling engine (`EngineOptions {{ pooling: Some({POOL_SLOTS}) }}`): median {}, p99 {}. On-demand engine: median {}, p99 {}.", us(pooled_p50), us(pooled_p99), us(demand_p50), us(demand_p99)),
-        format!("- Instantiation alone (store, context, `instantiate_async`, no call), pooling: median {}. The rest of a call, {} , is the mapping itself plus copying the bundle in and the result out.", us(inst_p50), us(pooled_p50.saturating_sub(inst_p50))),
+        format!("- Instantiation alone (store, context, `instantiate_async`, no call), pooling: median {}. The rest of a call, {}, is the mapping itself plus copying the bundle in and the result out.", us(inst_p50), us(pooled_p50.saturating_sub(inst_p50))),
         format!("- Native = `lever_namely_plugin::mapping::map_bundle` on the same bundle and options (the same Rust code compiled for the host, optimised): median {}, p99 {}.", us(native_p50), us(native_p99)),
         "- The epoch ticker is one thread per engine, started when the plugin is loaded, so no call pays for it; each call only sets its store's deadline and callback.".into(),
     ];
