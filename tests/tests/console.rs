@@ -171,7 +171,17 @@ fn a_hires_journey_in_a_real_browser() {
     browser.click("form[action$=\"/replay\"] button");
     browser.wait_for_url("?replayed=1");
     assert_eq!(r.settled(&bad), Status::Done);
-    browser.goto(&format!("{base}/console/hires/{bad}"));
-    assert!(browser.source().contains("<span class=\"status synced\">synced</span>"), "{}", browser.source());
+    // The journal says done; the page says so too (reloaded until it has
+    // loaded fresh, as an operator would).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        browser.goto(&format!("{base}/console/hires/{bad}"));
+        let page = browser.source();
+        if page.contains("<span class=\"status synced\">synced</span>") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the page never showed the hire synced:\n{page}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     browser.screenshot(&shots.join("console-hire.png"));
 }

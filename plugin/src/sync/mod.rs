@@ -50,9 +50,13 @@ enum Prepared {
     /// The hire is already in Namely; the mapping is there unless the data
     /// has since become unmappable (a hire synced before is still done).
     Existing { existing: ExistingProfile, mapping: Option<Mapping> },
-    /// The hire is to be created.
-    New { mapping: Mapping, resume: Option<ResumeFile> },
+    /// The hire is to be created. The resume, and in a run its download,
+    /// which went out with the lookups.
+    New { mapping: Mapping, resume: Option<(ResumeFile, Option<Download>)> },
 }
+
+/// A downloaded file and its content type.
+type Download = Result<(Vec<u8>, Option<String>), CallError>;
 
 fn record_words(r: RecordType) -> (&'static str, &'static str) {
     match r {
@@ -61,7 +65,10 @@ fn record_words(r: RecordType) -> (&'static str, &'static str) {
     }
 }
 
-async fn prepare<T: Transport>(c: &Client<'_, T>, id: &str) -> Result<Prepared, Stop> {
+/// Waves 1 to 3: read, map, look for the hire in Namely. With `fetch_resume`
+/// (a run), the resume download goes out with the lookups, one wave rather
+/// than two; it is wasted only when the hire turns out to be in Namely.
+async fn prepare<T: Transport>(c: &Client<'_, T>, id: &str, fetch_resume: bool) -> Result<Prepared, Stop> {
     let (opportunity, reasons) = c.lever_opportunity(id).await.map_err(|e| match e.status() {
         Some(404) => failure(format!("Lever has no opportunity {id} (404); check the opportunity id."), false),
         _ => Stop::from(e),
@@ -89,16 +96,27 @@ async fn prepare<T: Transport>(c: &Client<'_, T>, id: &str) -> Result<Prepared, 
             };
         }
     };
-    let existing = match recorded {
-        Some(id) => Some(lever_note(id)),
-        None => c
-            .namely_find(&mapping.profile.email, mapping.profile.personal_email.as_deref())
-            .await?
-            .map(|Found { id, matched_by }| ExistingProfile { namely_id: id, matched_by: matched_by.into() }),
+    let fetch = fetch_resume && recorded.is_none();
+    let resume = b.candidate.resume;
+    let lookup = async {
+        match recorded {
+            Some(id) => Ok(Some(lever_note(id))),
+            None => c
+                .namely_find(&mapping.profile.email, mapping.profile.personal_email.as_deref())
+                .await
+                .map(|found| found.map(|Found { id, matched_by }| ExistingProfile { namely_id: id, matched_by: matched_by.into() })),
+        }
     };
-    Ok(match existing {
+    let download = async {
+        match &resume {
+            Some(r) if fetch => Some(c.lever_download(id, &r.source, &r.id).await),
+            _ => None,
+        }
+    };
+    let (existing, downloaded) = (lookup, download).join().await;
+    Ok(match existing? {
         Some(existing) => Prepared::Existing { existing, mapping: Some(mapping) },
-        None => Prepared::New { mapping, resume: b.candidate.resume },
+        None => Prepared::New { mapping, resume: resume.map(|r| (r, downloaded)) },
     })
 }
 
@@ -119,7 +137,7 @@ pub fn mapping_error_text(e: &MappingError) -> String {
 pub async fn plan<T: Transport>(t: &T, s: &Settings, id: &str) -> SyncPlan {
     let c = Client { transport: t, settings: s };
     let mut plan = SyncPlan { opportunity_id: id.into(), mapping: None, existing: None, steps: vec![], outcome: String::new(), reason: None };
-    match prepare(&c, id).await {
+    match prepare(&c, id, false).await {
         Err(Stop::NotHired(why)) => {
             plan.outcome = "not-hired".into();
             plan.reason = Some(why);
@@ -142,7 +160,7 @@ pub async fn plan<T: Transport>(t: &T, s: &Settings, id: &str) -> SyncPlan {
         Ok(Prepared::New { mapping, resume }) => {
             plan.outcome = "would-create".into();
             let (_, words) = record_words(s.options.record_type);
-            if let Some(r) = &resume {
+            if let Some((r, _)) = &resume {
                 let name = r.name.clone().unwrap_or_else(|| r.id.clone());
                 plan.steps.push(format!("Download the resume \"{name}\" from Lever and upload it to Namely (POST {}/files)", s.namely_base));
             }
@@ -163,7 +181,7 @@ pub async fn plan<T: Transport>(t: &T, s: &Settings, id: &str) -> SyncPlan {
 /// Sync one opportunity.
 pub async fn run<T: Transport>(t: &T, s: &Settings, id: &str) -> SyncOutcome {
     let c = Client { transport: t, settings: s };
-    let (mapping, resume) = match prepare(&c, id).await {
+    let (mapping, resume) = match prepare(&c, id, true).await {
         Ok(Prepared::New { mapping, resume }) => (mapping, resume),
         Ok(Prepared::Existing { existing, .. }) => {
             if existing.matched_by != "lever-note" {
@@ -184,9 +202,13 @@ pub async fn run<T: Transport>(t: &T, s: &Settings, id: &str) -> SyncOutcome {
         }
     };
     let (kind, words) = record_words(s.options.record_type);
-    // Wave 3 (the lookups ran in prepare): download the resume.
-    let resume = match &resume {
-        Some(r) => Some((r.clone(), c.lever_download(id, &r.source, &r.id).await)),
+    // Wave 3 ran in prepare: the lookups and the resume download together.
+    let resume = match resume {
+        Some((r, Some(got))) => Some((r, got)),
+        Some((r, None)) => {
+            let got = c.lever_download(id, &r.source, &r.id).await;
+            Some((r, got))
+        }
         None => None,
     };
     // Wave 4: create the profile and upload the resume at once.
