@@ -16,7 +16,7 @@ use wasmtime::Engine;
 pub const PACKAGE: &str = "lever-namely:plugin";
 
 /// The contract version this host was built against (its WIT in `wit/`).
-pub const HOST_VERSION: Version = Version { major: 0, minor: 1, patch: 0 };
+pub const HOST_VERSION: Version = Version { major: 0, minor: 1, patch: 1 };
 
 /// The interfaces a plugin must export.
 pub const REQUIRED_EXPORTS: &[&str] = &["mapping", "sync"];

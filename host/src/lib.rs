@@ -22,6 +22,7 @@ pub mod reconcile;
 pub mod runtime;
 pub mod serve;
 pub mod sync;
+pub mod tenant;
 
 pub use limits::{LimitBreach, Limits};
 pub use runtime::{EngineOptions, Plugin, EMBEDDED_PLUGIN};

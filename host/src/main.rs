@@ -15,7 +15,7 @@ use lever_namely::bindings::types::{MappingError, RecordType};
 use lever_namely::config::Config;
 use lever_namely::credentials::Credentials;
 use lever_namely::sync::{self, Syncer};
-use lever_namely::{backfill, check, inspect, log, mapping, reconcile, serve, Plugin};
+use lever_namely::{backfill, check, inspect, log, mapping, reconcile, serve, tenant, Plugin};
 use lever_namely_service::journal::{Journal, Status};
 use lever_namely_service::webhook::VerifierConfig;
 use std::sync::Arc;
@@ -160,6 +160,23 @@ enum Command {
     /// Start Lever and Namely simulators in-process, seed a hired candidate, sync it, and show the result.
     #[command(after_help = "Example:\n  lever-namely demo")]
     Demo,
+    /// Build one tenant's component: its settings sealed in, its secrets left to the host.
+    ///
+    /// Seals what the config's top level, [lever], [namely], [mapping] and
+    /// [sync] give (never a secret: the config names only the variables that
+    /// hold them) into a settings layer composed in front of the plugin (the
+    /// embedded one, or --plugin). The result runs in this host (`--plugin
+    /// acme.wasm sync …`) and in stock hosts such as `wasmtime serve`, which
+    /// supply the secrets through wasi:config/store.
+    #[command(after_help = "Example:\n  lever-namely build-tenant --config acme.toml -o acme.wasm\n  wasmtime serve -S cli -S config -S config-var=lever.api_key=… -S config-var=namely.access_token=… \\\n    -S config-var=lever.webhook_signature_token=… acme.wasm")]
+    BuildTenant {
+        /// The tenant's lever-namely config file (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Where to write the tenant's component.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
     /// Print the component's world, contract version, imports and exports.
     #[command(after_help = "Example:\n  lever-namely inspect\n  lever-namely --plugin build/acme.wasm inspect")]
     Inspect,
@@ -383,6 +400,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if summary.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Demo => demo::run(&cli.plugin).await,
+        Command::BuildTenant { config, output } => {
+            let cfg = Config::load(&config)?;
+            let settings = tenant::sealed_settings(&cfg).with_context(|| format!("{} cannot be sealed", config.display()))?;
+            let base = match &cli.plugin {
+                Some(p) => std::fs::read(p).with_context(|| format!("could not read the plugin {}", p.display()))?,
+                None => lever_namely::EMBEDDED_PLUGIN.to_vec(),
+            };
+            let built = tenant::build(&base, &settings)?;
+            // Loaded as this host loads any plugin: imports, contract version, compilation.
+            let plugin = Plugin::from_bytes(&built).context("the tenant build does not load; this is a bug in build-tenant")?;
+            write_atomically(&output, &built)?;
+            let mut description = serde_json::to_value(inspect::describe(&plugin, built.len()))?;
+            description["output"] = output.display().to_string().into();
+            println!("{}", serde_json::to_string_pretty(&description)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Inspect => {
             let (plugin, size) = load_plugin(&cli.plugin)?;
             println!("{}", serde_json::to_string_pretty(&inspect::describe(&plugin, size))?);
@@ -426,6 +459,14 @@ fn outcome_code(o: &SyncOutcome) -> ExitCode {
         SyncOutcome::NotHired(_) => ExitCode::from(EXIT_NOT_HIRED),
         SyncOutcome::Failed(_) => ExitCode::FAILURE,
     }
+}
+
+/// Write `bytes` to `path` whole or not at all: a reader never sees half a component.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("could not write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("could not move {} to {}", tmp.display(), path.display()))
 }
 
 fn read_bundle(path: &PathBuf) -> anyhow::Result<String> {

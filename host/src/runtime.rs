@@ -48,6 +48,7 @@ pub struct Plugin {
     pre: PluginPre<Invocation>,
     component: Component,
     limits: Limits,
+    sealed_settings: Option<Vec<(String, String)>>,
     _ticker: Arc<EpochTicker>,
 }
 
@@ -84,7 +85,8 @@ impl Plugin {
             .map_err(anyhow::Error::from)
             .context("the component does not export the lever-namely:plugin 0.1 interfaces")?;
         let ticker = Arc::new(EpochTicker::start(&engine));
-        Ok(Self { engine, pre, component, limits: Limits::default(), _ticker: ticker })
+        let sealed_settings = crate::tenant::sealed_in(bytes).filter(|s| !s.is_empty());
+        Ok(Self { engine, pre, component, limits: Limits::default(), sealed_settings, _ticker: ticker })
     }
 
     /// The engine the component was compiled for.
@@ -95,6 +97,11 @@ impl Plugin {
     /// The compiled component.
     pub fn component(&self) -> &Component {
         &self.component
+    }
+
+    /// For a tenant build (`build-tenant`), the settings sealed into it.
+    pub fn sealed_settings(&self) -> Option<&[(String, String)]> {
+        self.sealed_settings.as_deref()
     }
 
     /// The per-call limits.

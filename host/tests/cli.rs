@@ -115,8 +115,12 @@ fn inspect_prints_the_world_version_and_imports() {
     let o = run(&["inspect"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v["world"], "lever-namely:plugin/plugin");
-    assert_eq!(v["contract_version"], "0.1.0");
+    // The built component is the `endpoint` world: `plugin` plus the
+    // incoming handler for stock hosts.
+    assert_eq!(v["world"], "lever-namely:plugin/endpoint");
+    assert_eq!(v["contract_version"], "0.1.1");
+    assert!(v["exports"].as_array().unwrap().iter().any(|e| e.as_str().unwrap().starts_with("wasi:http/incoming-handler@")), "{v}");
+    assert!(v.get("sealed_settings").is_none(), "the plain plugin seals nothing: {v}");
     assert!(v["imports"].as_array().unwrap().iter().all(|i| i.as_str().unwrap().contains('@')));
 }
 

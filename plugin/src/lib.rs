@@ -7,6 +7,8 @@
 
 pub mod bindings;
 pub mod bundle;
+#[cfg(not(feature = "contract-0-1-0"))]
+pub mod endpoint;
 pub mod mapping;
 
 pub mod sync;
@@ -22,4 +24,8 @@ mod component;
 pub use bindings::lever_namely::plugin::types;
 
 /// The version of the WIT package this build implements.
+#[cfg(not(feature = "contract-0-1-0"))]
+pub const CONTRACT_VERSION: &str = "0.1.1";
+/// The version of the WIT package this build implements.
+#[cfg(feature = "contract-0-1-0")]
 pub const CONTRACT_VERSION: &str = "0.1.0";

@@ -17,7 +17,8 @@
 #![warn(missing_docs)]
 
 pub mod journal;
-mod secret;
-pub mod webhook;
 
-pub use secret::Secret;
+/// Webhook verification lives in its own crate so that the component's
+/// endpoint (plugin/) verifies deliveries with the same code.
+pub use lever_namely_webhook as webhook;
+pub use lever_namely_webhook::Secret;

@@ -106,16 +106,7 @@ async fn receive(State(s): State<Arc<Service>>, headers: HeaderMap, body: Result
         Verified::Event(d) => d,
     };
     // Only hires start a sync; other verified events are acknowledged and dropped.
-    let relevant = match delivery.event.as_str() {
-        "candidateHired" => true,
-        "candidateArchiveChange" => match (&delivery.to_archived_reason, &s.hired_reason) {
-            (Some(to), Some(hired)) => to == hired,
-            (to, None) => to.is_some(),
-            (None, _) => false,
-        },
-        "candidateStageChange" => s.hire_stage.is_some() && delivery.to_stage_id == s.hire_stage,
-        _ => false,
-    };
+    let relevant = delivery.starts_sync(s.hired_reason.as_deref(), s.hire_stage.as_deref());
     if !relevant {
         return (StatusCode::OK, axum::Json(json!({"status": "ignored", "event": delivery.event})));
     }

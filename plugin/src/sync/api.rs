@@ -86,6 +86,12 @@ pub struct Client<'a, T: Transport> {
     pub settings: &'a Settings,
 }
 
+/// Lever's Basic authentication: the API key as user name, no password.
+fn basic(api_key: &str) -> String {
+    use base64::Engine as _;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{api_key}:")))
+}
+
 /// The error text a service put in its body, if any.
 pub fn error_detail(body: &[u8]) -> String {
     let Ok(v) = serde_json::from_slice::<Value>(body) else {
@@ -105,8 +111,22 @@ pub fn error_detail(body: &[u8]) -> String {
 
 impl<'a, T: Transport> Client<'a, T> {
     /// Send once; no retry.
-    pub async fn send(&self, api: Api, what: &str, request: Request) -> Result<Response, CallError> {
+    pub async fn send(&self, api: Api, what: &str, mut request: Request) -> Result<Response, CallError> {
+        if let Some(value) = self.fallback_authorization(api, &request.url) {
+            request.headers.push(("authorization".into(), value));
+        }
         self.transport.send(request).await.map_err(|error| CallError::Transport { api, what: what.into(), error })
+    }
+
+    /// The `Authorization` value from the fallback credentials, for a URL
+    /// under that API's base URL only: a token never goes anywhere else.
+    fn fallback_authorization(&self, api: Api, url: &str) -> Option<String> {
+        let (base, value) = match api {
+            Api::Lever => (&self.settings.lever_base, self.settings.credentials.lever_api_key.as_ref().map(|k| basic(k.expose()))?),
+            Api::Namely => (&self.settings.namely_base, format!("Bearer {}", self.settings.credentials.namely_access_token.as_ref()?.expose())),
+        };
+        let under = url.strip_prefix(base.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']));
+        under.then_some(value)
     }
 
     /// GET JSON, retrying what is worth retrying.

@@ -16,6 +16,7 @@
 //! | `retry.max_attempts` | attempts per request (default 5) |
 //! | `retry.base_delay_ms` | first backoff delay (default 500) |
 //! | `retry.max_delay_ms` | longest single wait (default 60000) |
+//! | `lever.api_key`, `namely.access_token` | the fallback credentials, only for hosts that cannot add them per destination (see [`FallbackCredentials`]) |
 //! | `namely.profile_index` | optional JSON `{"email": id, …}` of every Namely profile's work and personal email (lower-case), fetched in bulk by the host for a backfill; when given, it replaces the per-hire lookups |
 
 use std::time::Duration;
@@ -35,6 +36,45 @@ pub struct Settings {
     pub max_delay: Duration,
     /// Every Namely profile by lower-cased email, when the host prefetched them.
     pub profile_index: Option<std::collections::HashMap<String, String>>,
+    /// Tokens from the store, for hosts that cannot inject credentials.
+    pub credentials: FallbackCredentials,
+}
+
+/// A secret read from the store: never printed, not even by `{:?}`.
+#[derive(Clone, PartialEq)]
+pub struct Token(String);
+
+impl Token {
+    /// The secret itself, for the one header that carries it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// Credentials given through `wasi:config/store` (`lever.api_key`,
+/// `namely.access_token`).
+///
+/// The fallback for stock hosts (`wasmtime serve`), which cannot add a token
+/// per destination: the tokens then live inside the sandbox, readable by the
+/// component's code. The reference host injects credentials outside the
+/// sandbox and never sets these keys.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FallbackCredentials {
+    pub lever_api_key: Option<Token>,
+    pub namely_access_token: Option<Token>,
+}
+
+impl FallbackCredentials {
+    fn read(get: &impl Fn(&str) -> Option<String>) -> Self {
+        let token = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).map(Token);
+        FallbackCredentials { lever_api_key: token("lever.api_key"), namely_access_token: token("namely.access_token") }
+    }
 }
 
 impl Settings {
@@ -82,6 +122,7 @@ impl Settings {
             max_attempts: number("retry.max_attempts", 5)?.clamp(1, 20) as u32,
             base_delay: Duration::from_millis(number("retry.base_delay_ms", 500)?),
             max_delay: Duration::from_millis(number("retry.max_delay_ms", 60_000)?),
+            credentials: FallbackCredentials::read(&get),
             profile_index: match get("namely.profile_index").filter(|t| !t.trim().is_empty()) {
                 None => None,
                 Some(text) => Some(
@@ -147,5 +188,16 @@ mod tests {
         assert!(e.contains("mapping.employee_types"));
         let e = read(&[base[0], base[1], ("http.timeout_ms", "soon")]).unwrap_err();
         assert!(e.contains("http.timeout_ms"));
+    }
+
+    #[test]
+    fn fallback_tokens_are_read_and_never_printed() {
+        let base = [("lever.base_url", "x"), ("namely.base_url", "y")];
+        assert_eq!(read(&base).unwrap().credentials, FallbackCredentials::default());
+        let s = read(&[base[0], base[1], ("lever.api_key", " lever-secret "), ("namely.access_token", "namely-secret")]).unwrap();
+        assert_eq!(s.credentials.lever_api_key.as_ref().map(Token::expose), Some("lever-secret"));
+        assert_eq!(s.credentials.namely_access_token.as_ref().map(Token::expose), Some("namely-secret"));
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("secret") && printed.contains("<redacted>"), "{printed}");
     }
 }

@@ -16,6 +16,8 @@ use crate::types::{MapOptions, RecordType};
 struct Scripted {
     script: RefCell<Vec<(&'static str, &'static str, VecDeque<Result<Response, TransportError>>)>>,
     sent: RefCell<Vec<(String, String)>>,
+    /// Each request's `Authorization` header, in order.
+    authorization: RefCell<Vec<Option<String>>>,
     slept: RefCell<Vec<Duration>>,
 }
 
@@ -32,6 +34,8 @@ impl Scripted {
 impl Transport for Scripted {
     async fn send(&self, r: Request) -> Result<Response, TransportError> {
         self.sent.borrow_mut().push((r.method.to_string(), r.url.clone()));
+        let auth = r.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization")).map(|(_, v)| v.clone());
+        self.authorization.borrow_mut().push(auth);
         let mut script = self.script.borrow_mut();
         let entry = script.iter_mut().find(|(m, p, q)| *m == r.method && r.url.starts_with(p) && !q.is_empty());
         entry.and_then(|(_, _, q)| q.pop_front()).unwrap_or_else(|| Err(TransportError::Failed(format!("unscripted {} {}", r.method, r.url))))
@@ -63,6 +67,7 @@ fn settings() -> Settings {
         base_delay: Duration::from_millis(100),
         max_delay: Duration::from_secs(10),
         profile_index: None,
+        credentials: Default::default(),
     }
 }
 
@@ -226,4 +231,38 @@ fn resume_uploads_and_attaches_are_retried_until_they_take() {
     let c = Client { transport: &t, settings: &s };
     assert!(pollster::block_on(c.retrying(Api::Namely, "upload", async || c.namely_upload("cv.exe", "x", vec![]).await)).is_err());
     assert_eq!(t.count("POST", FILES), 1);
+}
+
+#[test]
+fn fallback_tokens_go_only_to_their_own_api() {
+    use super::settings::{FallbackCredentials, Settings as S};
+    let get = |k: &str| match k {
+        "lever.base_url" => Some("https://lever.test/v1".to_string()),
+        "namely.base_url" => Some("https://acme.namely.com/api/v1".to_string()),
+        "lever.api_key" => Some("lk".to_string()),
+        "namely.access_token" => Some("nt".to_string()),
+        _ => None,
+    };
+    let s = S::read(get).unwrap();
+    let t = Scripted::default()
+        .on("GET", "https://lever.test/v1/", vec![ok(200, json!({}))])
+        .on("GET", "https://acme.namely.com/api/v1/", vec![ok(200, json!({}))])
+        .on("GET", "https://lever.test/v1.evil", vec![ok(200, json!({}))])
+        .on("GET", "https://files.example/", vec![ok(200, json!({}))]);
+    let c = Client { transport: &t, settings: &s };
+    pollster::block_on(async {
+        c.get_json(Api::Lever, "x", "https://lever.test/v1/opportunities/o".into()).await.unwrap();
+        c.get_json(Api::Namely, "x", "https://acme.namely.com/api/v1/profiles".into()).await.unwrap();
+        // A look-alike host and a URL outside the base never see a token.
+        c.get_json(Api::Lever, "x", "https://lever.test/v1.evil/o".into()).await.unwrap();
+        c.get_json(Api::Lever, "x", "https://files.example/resume.pdf".into()).await.unwrap();
+    });
+    // "lk:" in base64 is "bGs6".
+    assert_eq!(*t.authorization.borrow(), vec![Some("Basic bGs6".into()), Some("Bearer nt".into()), None, None]);
+
+    // Without fallback tokens (the reference host), nothing is added.
+    let plain = Settings { credentials: FallbackCredentials::default(), ..settings() };
+    let t = Scripted::default().on("GET", "https://lever.test/v1/", vec![ok(200, json!({}))]);
+    pollster::block_on(Client { transport: &t, settings: &plain }.get_json(Api::Lever, "x", "https://lever.test/v1/o".into())).unwrap();
+    assert_eq!(*t.authorization.borrow(), vec![None]);
 }

@@ -5,8 +5,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-/// An HTTP request as the sync builds it. There is never an `Authorization`
-/// header: the host adds credentials per destination.
+/// An HTTP request as the sync builds it. It carries an `Authorization`
+/// header only when the settings hold fallback credentials (stock hosts);
+/// otherwise the host adds credentials per destination.
 #[derive(Debug, Clone)]
 pub struct Request {
     pub method: &'static str,

@@ -12,7 +12,10 @@
 //! Order of checks: size, JSON shape, token lookup, signature, clock, data.
 //! Nothing in `data` is trusted or reported on before the signature passes.
 
+#![warn(missing_docs)]
+
 mod refusal;
+mod secret;
 pub mod signature;
 
 use std::collections::HashMap;
@@ -131,6 +134,24 @@ impl Delivery {
     /// The key of the hire (the sync job) this delivery belongs to.
     pub fn hire_key(&self) -> String {
         hire_key(&self.opportunity_id)
+    }
+
+    /// Whether this event should start a sync: `candidateHired` always; an
+    /// archive change only into `hired_reason` (into any reason when that is
+    /// not known: the sync then says "not hired" for the others); a stage
+    /// change only into `hire_stage`, when one is configured. Everything else
+    /// is acknowledged and dropped.
+    pub fn starts_sync(&self, hired_reason: Option<&str>, hire_stage: Option<&str>) -> bool {
+        match self.event.as_str() {
+            "candidateHired" => true,
+            "candidateArchiveChange" => match (self.to_archived_reason.as_deref(), hired_reason) {
+                (Some(to), Some(hired)) => to == hired,
+                (to, None) => to.is_some(),
+                (None, _) => false,
+            },
+            "candidateStageChange" => hire_stage.is_some() && self.to_stage_id.as_deref() == hire_stage,
+            _ => false,
+        }
     }
 }
 

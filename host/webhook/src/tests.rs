@@ -310,3 +310,21 @@ fn no_refusal_or_debug_output_reveals_a_token() {
         }
     }
 }
+
+#[test]
+fn only_hires_start_a_sync() {
+    let d = |event: &str, data: Value| Delivery::new(event, OPP, AT, "t", json!({ "data": data }));
+    let hired = d("candidateHired", json!({}));
+    assert!(hired.starts_sync(None, None));
+    let archived = |reason: &str| d("candidateArchiveChange", json!({"toArchived": {"reason": reason}}));
+    assert!(archived("r-hired").starts_sync(Some("r-hired"), None));
+    assert!(!archived("r-withdrew").starts_sync(Some("r-hired"), None));
+    // Without the Hired reason's id, the sync decides (and says "not hired").
+    assert!(archived("r-withdrew").starts_sync(None, None));
+    assert!(!d("candidateArchiveChange", json!({"toArchived": null})).starts_sync(None, None));
+    let staged = d("candidateStageChange", json!({"toStageId": "s-offer"}));
+    assert!(!staged.starts_sync(None, None), "stage changes start nothing unless a stage is configured");
+    assert!(staged.starts_sync(None, Some("s-offer")));
+    assert!(!staged.starts_sync(None, Some("s-other")));
+    assert!(!d("interviewCreated", json!({})).starts_sync(None, None));
+}
