@@ -8,12 +8,25 @@ use std::time::Duration;
 /// An HTTP request as the sync builds it. It carries an `Authorization`
 /// header only when the settings hold fallback credentials (stock hosts);
 /// otherwise the host adds credentials per destination.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Request {
     pub method: &'static str,
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+/// Prints the request without the `Authorization` value, which holds a
+/// fallback token on stock hosts.
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), if k.eq_ignore_ascii_case("authorization") { "<redacted>" } else { v.as_str() }))
+            .collect();
+        f.debug_struct("Request").field("method", &self.method).field("url", &self.url).field("headers", &headers).field("body_bytes", &self.body.len()).finish()
+    }
 }
 
 impl Request {
@@ -75,4 +88,17 @@ pub trait Transport {
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()>;
     /// Seconds since the Unix epoch, for `X-RateLimit-Reset` timestamps.
     fn now_unix_secs(&self) -> u64;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Request;
+
+    #[test]
+    fn debug_output_never_shows_the_authorization_value() {
+        let mut r = Request::get("https://api.lever.co/v1/opportunities/o".into());
+        r.headers.push(("Authorization".into(), "Bearer secret-token".into()));
+        let printed = format!("{r:?}");
+        assert!(!printed.contains("secret-token") && printed.contains("<redacted>") && printed.contains("accept"), "{printed}");
+    }
 }
